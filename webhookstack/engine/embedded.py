@@ -1,0 +1,218 @@
+"""The embedded engine: LocalStack 4.14.0 as a background process on the host.
+
+It is started the way the Docker image's entrypoint starts it (`localstack.runtime.init BOOT`,
+then `localstack.runtime.main`), with all its files under one state folder. The state folder
+remembers the process it started, so `down` stops only that process group.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from webhookstack.engine.readiness import InitReport, read_init_report
+from webhookstack.engine.settings import engine_environment
+from webhookstack.paths import INIT_DIR
+
+
+class EngineError(Exception):
+    """Something the user must act on; the message says what."""
+
+
+@dataclass(frozen=True)
+class EngineRecord:
+    pid: int
+    port: int
+    started_at: float
+    python: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass(frozen=True)
+class StartResult:
+    record: EngineRecord
+    report: InitReport
+    seconds: float
+
+
+class EmbeddedEngine:
+    def __init__(self, state_dir: Path, python: str | None = None):
+        self.state_dir = Path(state_dir).resolve()
+        self.python = python or sys.executable
+
+    @property
+    def record_file(self) -> Path:
+        return self.state_dir / "engine.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "localstack.log"
+
+    def record(self) -> EngineRecord | None:
+        try:
+            return EngineRecord(**json.loads(self.record_file.read_text()))
+        except (FileNotFoundError, json.JSONDecodeError, TypeError):
+            return None
+
+    def running(self) -> EngineRecord | None:
+        """The record of our engine if its process is still alive."""
+        rec = self.record()
+        if rec and _alive(rec.pid):
+            return rec
+        return None
+
+    def start(
+        self,
+        port: int,
+        timeout: float = 120.0,
+        on_progress: Callable[[str], None] = lambda _msg: None,
+    ) -> StartResult:
+        if rec := self.running():
+            raise EngineError(
+                f"an engine from {self.state_dir} is already running (pid {rec.pid}, port {rec.port}); "
+                "`webhookstack down` stops it"
+            )
+        if _port_in_use(port):
+            raise EngineError(f"port {port} is already in use; choose another with --port")
+        t0 = time.monotonic()
+        self._lay_out_state_dir()
+        env = engine_environment(self.state_dir, port, dict(os.environ))
+        log = self.log_file.open("wb")
+        on_progress("booting LocalStack 4.14.0")
+        boot = subprocess.run(
+            [self.python, "-m", "localstack.runtime.init", "BOOT"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.state_dir,
+        )
+        if boot.returncode != 0:
+            raise EngineError(f"LocalStack's BOOT stage failed; see {self.log_file}\n{self.log_tail()}")
+        proc = subprocess.Popen(
+            [self.python, "-m", "localstack.runtime.main"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.state_dir,
+            # Its own process group: `down` signals the group, Lambda processes included.
+            start_new_session=True,
+        )
+        log.close()
+        rec = EngineRecord(pid=proc.pid, port=port, started_at=time.time(), python=self.python)
+        self.record_file.write_text(json.dumps(asdict(rec)))
+        on_progress("waiting for init hooks (start.d, ready.d)")
+        try:
+            report = self._wait_for_init(rec, proc, t0 + timeout)
+        except EngineError:
+            self.stop()
+            raise
+        if not report.ok:
+            failed = ", ".join(f"{s.stage}/{s.name}" for s in report.failed) or "unknown"
+            tail = self.log_tail()
+            self.stop()
+            raise EngineError(f"init hook failed: {failed}\n{tail}")
+        return StartResult(rec, report, time.monotonic() - t0)
+
+    def stop(self, timeout: float = 15.0) -> EngineRecord | None:
+        rec = self.record()
+        if rec is None:
+            return None
+        if _alive(rec.pid):
+            _signal_group(rec.pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _alive(rec.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(rec.pid):
+                _signal_group(rec.pid, signal.SIGKILL)
+        # Lambda processes live in the same group and may outlast the runtime by a moment.
+        _signal_group(rec.pid, signal.SIGKILL)
+        self.record_file.unlink(missing_ok=True)
+        return rec
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return ""
+        # Errors first: a failed hook logs "Error while running script", and that is the reason.
+        errors = [ln for ln in text if "ERROR" in ln or "Error" in ln or "Traceback" in ln]
+        picked = errors[-lines:] if errors else text[-lines:]
+        return "\n".join(picked)
+
+    def _lay_out_state_dir(self) -> None:
+        for sub in ("fs/etc/localstack", "tmp", "config"):
+            (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
+        link = self.state_dir / "fs/etc/localstack/init"
+        if link.is_symlink() or link.exists():
+            if link.is_symlink() and link.resolve() == INIT_DIR.resolve():
+                return
+            if link.is_symlink():
+                link.unlink()
+            else:
+                raise EngineError(f"{link} exists and is not our init-hook link; remove it")
+        # The same hook folder the Docker image mounts at /etc/localstack/init.
+        link.symlink_to(INIT_DIR.resolve(), target_is_directory=True)
+
+    def _wait_for_init(self, rec: EngineRecord, proc: subprocess.Popen, deadline: float) -> InitReport:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise EngineError(
+                    f"LocalStack exited with code {proc.returncode} during start-up\n{self.log_tail()}"
+                )
+            report = read_init_report(rec.endpoint)
+            if report and report.completed and _ready_stage_done(report):
+                return report
+            if report and report.failed:
+                return report
+            time.sleep(0.05)
+        raise EngineError(f"LocalStack was not ready within the timeout\n{self.log_tail()}")
+
+
+def _ready_stage_done(report: InitReport) -> bool:
+    return all(s.state in ("SUCCESSFUL", "ERROR") for s in report.scripts)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _port_in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
