@@ -1,0 +1,60 @@
+"""Read the deployed stack back, in the terms of the description (stage -> alias -> version)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from webhookstack.stack.model import STAGE_VARIABLE, Stack
+from webhookstack.stack.session import Target
+
+
+@dataclass(frozen=True)
+class StageView:
+    stage: str
+    variable: str | None
+    alias: str | None
+    version: str | None
+    code_sha256: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class StackView:
+    api_id: str | None
+    stages: tuple[StageView, ...]
+
+
+def find_api_id(stack: Stack, target: Target) -> str | None:
+    apigw = target.client("apigateway")
+    for page in apigw.get_paginator("get_rest_apis").paginate():
+        for api in page["items"]:
+            if api["name"] == stack.api.name:
+                return api["id"]
+    return None
+
+
+def inspect_stack(stack: Stack, target: Target) -> StackView:
+    api_id = find_api_id(stack, target)
+    if api_id is None:
+        return StackView(None, ())
+    apigw, lam = target.client("apigateway"), target.client("lambda")
+    rows = []
+    for spec in stack.stages:
+        try:
+            variables = apigw.get_stage(restApiId=api_id, stageName=spec.name).get("variables") or {}
+        except ClientError:
+            rows.append(StageView(spec.name, None, None, None, None, None))
+            continue
+        alias = variables.get(STAGE_VARIABLE)
+        version = sha = modified = None
+        if alias:
+            try:
+                version = lam.get_alias(FunctionName=stack.function.name, Name=alias)["FunctionVersion"]
+                cfg = lam.get_function_configuration(FunctionName=stack.function.name, Qualifier=version)
+                sha, modified = cfg["CodeSha256"], cfg["LastModified"]
+            except ClientError:
+                pass
+        rows.append(StageView(spec.name, variables.get(STAGE_VARIABLE), alias, version, sha, modified))
+    return StackView(api_id, tuple(rows))
