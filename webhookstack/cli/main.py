@@ -1,81 +1,12 @@
-"""`webhookstack` command line: bring the stack up, provision it, report on it."""
+"""`webhookstack` command line: one module per group of commands, registered here."""
 
 from __future__ import annotations
 
-import functools
 import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
-from rich.console import Console
-from rich.table import Table
 
-from webhookstack.paths import DEFAULT_STATE_DIR, PROJECT_ROOT
-
-console = Console(stderr=True)
-out = Console()
-
-
-class UserError(click.ClickException):
-    """An error the user can act on: printed without a traceback, exit code 1."""
-
-
-def aws_errors(fn):
-    """Turn botocore failures into one readable line instead of a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except NoCredentialsError:
-            raise UserError("no AWS credentials found: configure a profile or pass --endpoint-url for LocalStack")
-        except NoRegionError:
-            raise UserError("no AWS region: pass --region or set AWS_REGION")
-        except ClientError as e:
-            err = e.response.get("Error", {})
-            raise UserError(f"{e.operation_name}: {err.get('Code')}: {err.get('Message')}")
-        except BotoCoreError as e:
-            raise UserError(str(e))
-
-    return wrapper
-
-
-def target_options(fn):
-    fn = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile (real AWS).")(fn)
-    fn = click.option("--region", envvar="AWS_REGION", help="AWS region.")(fn)
-    fn = click.option(
-        "--endpoint-url",
-        envvar="AWS_ENDPOINT_URL",
-        help="Endpoint of a local stack (e.g. http://127.0.0.1:4566). Omit for real AWS. "
-        "Defaults to the embedded engine when it runs.",
-    )(fn)
-    return fn
-
-
-def state_dir_option(fn):
-    return click.option(
-        "--state-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=DEFAULT_STATE_DIR,
-        show_default=True,
-        envvar="WEBHOOKSTACK_STATE_DIR",
-        help="Folder holding the embedded engine's files.",
-    )(fn)
-
-
-def resolve_target(endpoint_url, region, profile, state_dir: Path | None = None):
-    from webhookstack.engine.embedded import EmbeddedEngine
-    from webhookstack.stack.session import Target
-
-    if endpoint_url is None and state_dir is not None and profile is None:
-        rec = EmbeddedEngine(state_dir).running()
-        if rec:
-            endpoint_url = rec.endpoint
-    return Target(endpoint_url=endpoint_url, region=region, profile=profile)
+from webhookstack.cli import lifecycle
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,127 +22,14 @@ def cli():
     """
 
 
-@cli.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=4566, show_default=True, help="Gateway port.")
-@click.option("--docker", is_flag=True, help="Use `docker compose up` instead of the embedded engine.")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for readiness.")
-@state_dir_option
-def up(port, docker, timeout, state_dir):
-    """Start LocalStack and provision the stack (embedded on the host unless --docker)."""
-    if docker:
-        return _compose_up(timeout)
-    from webhookstack.engine.embedded import EmbeddedEngine, EngineError
-
-    _ensure_lambda_runtime()
-    engine = EmbeddedEngine(state_dir)
-    try:
-        with console.status("starting LocalStack") as status:
-            result = engine.start(port, timeout=timeout, on_progress=lambda m: status.update(m))
-    except EngineError as e:
-        raise UserError(str(e))
-    console.print(f"[green]up[/] in {result.seconds:.1f}s (pid {result.record.pid}, log {engine.log_file})")
-    _print_stack_table(resolve_target(result.record.endpoint, None, None))
 
 
-def _ensure_lambda_runtime():
-    """Build the Lambda runtime's site (boto3 + awslambdaric) before LocalStack needs it."""
-    from webhookstack.localstack_plugins.lambda_executor.runtime_site import ensure_runtime_site
-    from webhookstack.stack.model import DEFAULT_STACK
-
-    with console.status(f"preparing the {DEFAULT_STACK.function.runtime} Lambda runtime") as status:
-        ensure_runtime_site(DEFAULT_STACK.function.runtime, on_progress=lambda m: status.update(m))
-
-
-def _compose_up(timeout: float):
-    if shutil.which("docker") is None:
-        raise UserError("docker is not installed; run `webhookstack up` without --docker for the embedded engine")
-    if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
-        raise UserError("no Docker engine answers; run `webhookstack up` without --docker for the embedded engine")
-    cmd = ["docker", "compose", "up", "-d", "--wait", "--wait-timeout", str(int(timeout))]
-    rc = subprocess.run(cmd, cwd=PROJECT_ROOT).returncode
-    if rc != 0:
-        raise UserError("docker compose up failed; `docker compose logs localstack` shows why")
-    _print_stack_table(resolve_target("http://127.0.0.1:4566", None, None))
-
-
-@cli.command()
-@state_dir_option
-def down(state_dir):
-    """Stop the embedded engine started by `up` (only the processes it started)."""
-    from webhookstack.engine.embedded import EmbeddedEngine
-
-    rec = EmbeddedEngine(state_dir).stop()
-    if rec is None:
-        console.print(f"nothing to stop: no engine recorded in {state_dir}")
-    else:
-        console.print(f"stopped engine pid {rec.pid} (port {rec.port})")
-
-
-@cli.command()
-@target_options
-@state_dir_option
-@aws_errors
-def status(endpoint_url, region, profile, state_dir):
-    """Report the engine and, per stage: stage variable -> alias -> version -> code hash."""
-    from webhookstack.engine.embedded import EmbeddedEngine
-    from webhookstack.engine.readiness import read_init_report
-
-    rec = EmbeddedEngine(state_dir).running()
-    if endpoint_url is None and profile is None:
-        if rec is None:
-            console.print(f"embedded engine: [red]not running[/] (state {state_dir}); `webhookstack up` starts it")
-            sys.exit(3)
-        report = read_init_report(rec.endpoint)
-        hooks = "unknown" if report is None else ("ok" if report.ok else "FAILED: " + ", ".join(s.name for s in report.failed) or "starting")
-        console.print(f"embedded engine: [green]running[/] pid {rec.pid}, {rec.endpoint}, init hooks {hooks}")
-    _print_stack_table(resolve_target(endpoint_url, region, profile, state_dir))
-
-
-@cli.command()
-@target_options
-@state_dir_option
-@aws_errors
-def provision(endpoint_url, region, profile, state_dir):
-    """Create or heal the stack from its description (idempotent), locally or on AWS."""
-    from webhookstack.stack.model import DEFAULT_STACK
-    from webhookstack.stack.provision import provision as run
-
-    target = resolve_target(endpoint_url, region, profile, state_dir)
-    where = target.endpoint_url or f"AWS ({target.region_name})"
-    console.print(f"provisioning {where}")
-    outcome = run(DEFAULT_STACK, target, on_change=lambda c: console.print(f"  {c}"))
-    if not outcome.changes:
-        console.print("[green]nothing to change[/]: the stack matches its description")
-    else:
-        console.print(f"[green]{len(outcome.changes)} change(s)[/]")
-    _print_stack_table(target)
-
-
-def _print_stack_table(target) -> None:
-    from webhookstack.stack.inspect import inspect_stack
-    from webhookstack.stack.model import DEFAULT_STACK
-    from webhookstack.stack.urls import custom_domain_url, stage_url
-
-    view = inspect_stack(DEFAULT_STACK, target)
-    if view.api_id is None:
-        console.print("no API provisioned yet; `webhookstack provision` creates it")
-        return
-    table = Table(title=f"{DEFAULT_STACK.api.name} ({view.api_id})")
-    for col in ("stage", "lambdaAlias", "version", "code sha256", "last modified", "URL"):
-        table.add_column(col)
-    for s in view.stages:
-        url = stage_url(target.endpoint_url, view.api_id, s.stage) if target.is_local else (
-            f"https://{view.api_id}.execute-api.{target.region_name}.amazonaws.com/{s.stage}/webhooks"
-        )
-        table.add_row(s.stage, s.alias or "-", s.version or "-", (s.code_sha256 or "-")[:12], s.last_modified or "-", url)
-    out.print(table)
-    if target.is_local:
-        d = DEFAULT_STACK.domain
-        for base_path, stage in d.base_paths:
-            out.print(f"custom domain /{base_path} -> {stage}: {custom_domain_url(target.endpoint_url, d.name, base_path)}")
+for command in (lifecycle.up, lifecycle.down, lifecycle.status, lifecycle.provision):
+    cli.add_command(command)
 
 
 def main():
+    # Real AWS credentials come from the usual chain; never probe the EC2 metadata address.
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     cli()
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 # The services the topology uses. LocalStack loads providers lazily, so this list is a
 # guard against surprises rather than a speed-up.
-SERVICES = "apigateway,lambda,dynamodb,dynamodbstreams,logs,iam,sts,cloudwatch"
+# route53: API Gateway's CreateDomainName looks up hosted zones internally.
+SERVICES = "apigateway,lambda,dynamodb,dynamodbstreams,logs,iam,sts,cloudwatch,route53"
 
 
 def engine_environment(state_dir: Path, port: int, base: dict[str, str]) -> dict[str, str]:

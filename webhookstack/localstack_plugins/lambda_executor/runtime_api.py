@@ -244,6 +244,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     session: RuntimeSession | None = None
 
+    def handle_error(self, request, client_address) -> None:
+        # a killed runtime drops its connection mid-request: expected, not worth a traceback
+        LOG.debug("runtime API connection from %s ended abruptly", client_address, exc_info=True)
+
 
 class RuntimeApiServer:
     """The Runtime API for one execution environment, bound on 127.0.0.1:<free port>."""

@@ -1,0 +1,31 @@
+from click.testing import CliRunner
+
+from webhookstack.cli.main import cli
+
+
+def test_help_lists_the_lifecycle_commands():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("up", "down", "status", "provision"):
+        assert f"  {command} " in result.output
+
+
+def test_down_with_nothing_running_says_so(tmp_path):
+    result = CliRunner().invoke(cli, ["down", "--state-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "nothing to stop" in result.output
+
+
+def test_status_without_engine_exits_non_zero_with_a_hint(tmp_path):
+    result = CliRunner().invoke(cli, ["status", "--state-dir", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "webhookstack up" in result.output
+
+
+def test_provision_against_nothing_is_a_clear_error_not_a_traceback(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["provision", "--endpoint-url", "http://127.0.0.1:9", "--state-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "Could not connect" in result.output
