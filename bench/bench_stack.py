@@ -48,10 +48,13 @@ def init_durations(target: Target) -> list[float]:
     logs = target.client("logs")
     group = f"/aws/lambda/{DEFAULT_STACK.function.name}"
     found = []
-    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
-        for e in page["events"]:
-            if m := re.search(r"Init Duration: ([\d.]+) ms", e["message"]):
-                found.append(float(m.group(1)))
+    try:
+        for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+            for e in page["events"]:
+                if m := re.search(r"Init Duration: ([\d.]+) ms", e["message"]):
+                    found.append(float(m.group(1)))
+    except logs.exceptions.ResourceNotFoundException:
+        pass  # LocalStack ships Lambda logs asynchronously: the group may not exist yet
     return found
 
 

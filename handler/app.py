@@ -12,8 +12,10 @@ import uuid
 
 import boto3
 
-# Created once per execution environment (cold start), reused by warm invocations.
-_TABLE = boto3.resource("dynamodb").Table(os.environ["EVENTS_TABLE"])
+# Created once per execution environment (cold start), reused by warm invocations. A client,
+# not a resource: the resource layer adds ~10 ms to every cold start.
+_DYNAMODB = boto3.client("dynamodb")
+_TABLE_NAME = os.environ["EVENTS_TABLE"]
 
 
 def lambda_handler(event, context):
@@ -39,17 +41,18 @@ def lambda_handler(event, context):
         if event.get("isBase64Encoded"):
             body = base64.b64decode(body).decode("utf-8", errors="replace")
         event_id = str(uuid.uuid4())
-        _TABLE.put_item(
+        _DYNAMODB.put_item(
+            TableName=_TABLE_NAME,
             Item={
-                "pk": f"event#{event_id}",
-                "sk": "delivery",
-                "received_at": int(time.time() * 1000),
-                "function_version": version,
-                "stage": request_context.get("stage", ""),
-                "domain_name": request_context.get("domainName", ""),
-                "path": event.get("path", ""),
-                "body": body,
-            }
+                "pk": {"S": f"event#{event_id}"},
+                "sk": {"S": "delivery"},
+                "received_at": {"N": str(int(time.time() * 1000))},
+                "function_version": {"S": version},
+                "stage": {"S": request_context.get("stage", "")},
+                "domain_name": {"S": request_context.get("domainName", "")},
+                "path": {"S": event.get("path", "")},
+                "body": {"S": body},
+            },
         )
         return _answer(202, {"id": event_id, "version": version, "stage": request_context.get("stage")}, version)
     return _answer(405, {"message": f"method {method} not allowed"}, version)

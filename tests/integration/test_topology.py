@@ -51,8 +51,11 @@ def _log_messages(aws, stack) -> str:
     logs = aws("logs")
     group = f"/aws/lambda/{stack.function.name}"
     messages = []
-    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
-        messages += [e["message"] for e in page["events"]]
+    try:
+        for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+            messages += [e["message"] for e in page["events"]]
+    except logs.exceptions.ResourceNotFoundException:
+        pass  # Lambda logs arrive asynchronously; the group may not exist yet
     return "".join(messages)
 
 

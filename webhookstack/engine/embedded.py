@@ -86,6 +86,7 @@ class EmbeddedEngine:
             raise EngineError(f"port {port} is already in use; choose another with --port")
         t0 = time.monotonic()
         self._lay_out_state_dir()
+        self._link_service_catalog(on_progress)
         env = engine_environment(self.state_dir, port, dict(os.environ))
         log = self.log_file.open("wb")
         on_progress("booting LocalStack 4.14.0")
@@ -157,6 +158,21 @@ class EmbeddedEngine:
         # The same hook folder the Docker image mounts at /etc/localstack/init.
         link.symlink_to(INIT_DIR.resolve(), target_is_directory=True)
 
+    def _link_service_catalog(self, on_progress: Callable[[str], None]) -> None:
+        """Give LocalStack a prebuilt index of the AWS service specs, as its Docker image has.
+
+        Without it LocalStack indexes every botocore model on the first request (≈3.5 s on
+        these machines), in every new state folder. The index depends only on the LocalStack
+        and botocore versions, so one per machine serves all state folders.
+        """
+        catalog = ensure_service_catalog(self.python, on_progress)
+        static_libs = self.state_dir / "fs/usr/lib/localstack"
+        static_libs.mkdir(parents=True, exist_ok=True)
+        link = static_libs / catalog.name
+        if not link.exists():
+            link.unlink(missing_ok=True)
+            link.symlink_to(catalog)
+
     def _wait_for_init(self, rec: EngineRecord, proc: subprocess.Popen, deadline: float) -> InitReport:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -170,6 +186,37 @@ class EmbeddedEngine:
                 return report
             time.sleep(0.05)
         raise EngineError(f"LocalStack was not ready within the timeout\n{self.log_tail()}")
+
+
+_CATALOG_SCRIPT = """
+import os, sys
+from localstack.aws.spec import _get_catalog_filename, build_service_index_cache
+target = os.path.join(sys.argv[1], _get_catalog_filename())
+if not os.path.exists(target):
+    tmp = f"{target}.{os.getpid()}.tmp"
+    build_service_index_cache(tmp)
+    os.replace(tmp, target)
+print(target)
+"""
+
+
+def ensure_service_catalog(python: str, on_progress: Callable[[str], None] = lambda _m: None) -> Path:
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "webhookstack" / "localstack"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if Path(python).resolve() == Path(sys.executable).resolve():
+        # Same venv as the engine: name the file without importing LocalStack (≈0.3 s).
+        from importlib.metadata import version
+
+        name = "service-catalog-{}-{}.dill".format(
+            version("localstack-core").replace(".", "_"), version("botocore").replace(".", "_")
+        )
+        if (cache_dir / name).exists():
+            return cache_dir / name
+    on_progress("indexing AWS service specs (once per machine)")
+    done = subprocess.run([python, "-c", _CATALOG_SCRIPT, str(cache_dir)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise EngineError(f"could not index LocalStack's service specs:\n{done.stderr[-2000:]}")
+    return Path(done.stdout.strip().splitlines()[-1])
 
 
 def _ready_stage_done(report: InitReport) -> bool:
