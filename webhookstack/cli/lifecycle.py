@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -113,24 +114,67 @@ def provision(endpoint_url, region, profile, state_dir):
 def _print_stack_table(target) -> None:
     from webhookstack.stack.inspect import inspect_stack
     from webhookstack.stack.model import DEFAULT_STACK
-    from webhookstack.stack.urls import custom_domain_url, stage_url
 
     view = inspect_stack(DEFAULT_STACK, target)
     if view.api_id is None:
         console.print("no API provisioned yet; `webhookstack provision` creates it")
         return
     table = Table(title=f"{DEFAULT_STACK.api.name} ({view.api_id})")
-    for col in ("stage", "lambdaAlias", "version", "code sha256", "last modified", "URL"):
+    for col in ("stage", "lambdaAlias", "version", "code sha256", "last modified"):
         table.add_column(col)
     for s in view.stages:
-        url = stage_url(target.endpoint_url, view.api_id, s.stage) if target.is_local else (
-            f"https://{view.api_id}.execute-api.{target.region_name}.amazonaws.com/{s.stage}/webhooks"
-        )
-        table.add_row(s.stage, s.alias or "-", s.version or "-", (s.code_sha256 or "-")[:12], s.last_modified or "-", url)
+        table.add_row(s.stage, s.alias or "-", s.version or "-", (s.code_sha256 or "-")[:12], s.last_modified or "-")
     out.print(table)
+    # URLs outside the table: a narrow terminal must not truncate what people copy.
+    for s in view.stages:
+        out.print(f"{s.stage}: {stage_urls(target, view.api_id, s.stage)[0]}", soft_wrap=True)
+    for _, url in domain_urls(target):
+        out.print(f"custom domain: {url}", soft_wrap=True)
+
+
+def stage_urls(target, api_id: str, stage: str) -> list[str]:
+    from webhookstack.stack.urls import stage_url
+
     if target.is_local:
-        d = DEFAULT_STACK.domain
-        for base_path, stage in d.base_paths:
-            out.print(f"custom domain /{base_path} -> {stage}: {custom_domain_url(target.endpoint_url, d.name, base_path)}")
+        return [stage_url(target.endpoint_url, api_id, stage)]
+    return [f"https://{api_id}.execute-api.{target.region_name}.amazonaws.com/{stage}/webhooks"]
 
 
+def domain_urls(target) -> list[tuple[str, str]]:
+    from webhookstack.stack.model import DEFAULT_STACK
+    from webhookstack.stack.urls import custom_domain_url
+
+    d = DEFAULT_STACK.domain
+    if not target.is_local:
+        return [(bp, f"https://{d.name}/{bp}/webhooks") for bp, _ in d.base_paths] if d.certificate_arn else []
+    return [(bp, custom_domain_url(target.endpoint_url, d.name, bp)) for bp, _ in d.base_paths]
+
+
+@click.command()
+@click.argument("stage")
+@click.option("--domain", is_flag=True, help="The custom-domain URL (base path = STAGE's mapping) instead.")
+@target_options
+@state_dir_option
+@aws_errors
+def url(stage, domain, endpoint_url, region, profile, state_dir):
+    """Print the webhook URL of STAGE (dev, prod), for scripts: curl "$(webhookstack url dev)"."""
+    from webhookstack.stack.inspect import find_api_id
+    from webhookstack.stack.model import DEFAULT_STACK
+
+    names = [s.name for s in DEFAULT_STACK.stages]
+    if stage not in names:
+        raise UserError(f"no stage {stage!r}; the stack has {', '.join(names)}")
+    target = resolve_target(endpoint_url, region, profile, state_dir)
+    if target.endpoint_url is None and target.profile is None and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        raise UserError("no engine running and no AWS target; `webhookstack up` first")
+    if domain:
+        by_stage = {st: bp for bp, st in DEFAULT_STACK.domain.base_paths}
+        urls = dict(domain_urls(target))
+        if by_stage.get(stage) not in urls:
+            raise UserError(f"no custom-domain mapping for stage {stage}")
+        out.print(urls[by_stage[stage]], soft_wrap=True)
+        return
+    api_id = find_api_id(DEFAULT_STACK, target)
+    if api_id is None:
+        raise UserError("the API is not provisioned; `webhookstack provision` creates it")
+    out.print(stage_urls(target, api_id, stage)[0], soft_wrap=True)

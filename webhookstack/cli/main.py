@@ -24,7 +24,7 @@ def cli():
 
 
 
-for command in (lifecycle.up, lifecycle.down, lifecycle.status, lifecycle.provision):
+for command in (lifecycle.up, lifecycle.down, lifecycle.status, lifecycle.provision, lifecycle.url):
     cli.add_command(command)
 
 

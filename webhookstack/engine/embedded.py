@@ -46,9 +46,10 @@ class StartResult:
 
 
 class EmbeddedEngine:
-    def __init__(self, state_dir: Path, python: str | None = None):
+    def __init__(self, state_dir: Path, python: str | None = None, init_dir: Path = INIT_DIR):
         self.state_dir = Path(state_dir).resolve()
         self.python = python or sys.executable
+        self.init_dir = Path(init_dir).resolve()
 
     @property
     def record_file(self) -> Path:
@@ -140,7 +141,7 @@ class EmbeddedEngine:
         except FileNotFoundError:
             return ""
         # Errors first: a failed hook logs "Error while running script", and that is the reason.
-        errors = [ln for ln in text if "ERROR" in ln or "Error" in ln or "Traceback" in ln]
+        errors = [ln for ln in text if any(w in ln for w in ("ERROR", "Error", "Traceback", "FAILED"))]
         picked = errors[-lines:] if errors else text[-lines:]
         return "\n".join(picked)
 
@@ -149,14 +150,14 @@ class EmbeddedEngine:
             (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
         link = self.state_dir / "fs/etc/localstack/init"
         if link.is_symlink() or link.exists():
-            if link.is_symlink() and link.resolve() == INIT_DIR.resolve():
+            if link.is_symlink() and link.resolve() == self.init_dir:
                 return
             if link.is_symlink():
                 link.unlink()
             else:
                 raise EngineError(f"{link} exists and is not our init-hook link; remove it")
         # The same hook folder the Docker image mounts at /etc/localstack/init.
-        link.symlink_to(INIT_DIR.resolve(), target_is_directory=True)
+        link.symlink_to(self.init_dir, target_is_directory=True)
 
     def _link_service_catalog(self, on_progress: Callable[[str], None]) -> None:
         """Give LocalStack a prebuilt index of the AWS service specs, as its Docker image has.
