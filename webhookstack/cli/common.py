@@ -11,8 +11,9 @@ from rich.console import Console
 
 from webhookstack.paths import DEFAULT_STATE_DIR
 
-console = Console(stderr=True)
-out = Console()
+# soft_wrap: messages carry paths and commands people copy; never break them mid-word.
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 class UserError(click.ClickException):
