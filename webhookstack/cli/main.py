@@ -6,7 +6,7 @@ import os
 
 import click
 
-from webhookstack.cli import lifecycle
+from webhookstack.cli import doctor, lifecycle, release
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,7 +24,10 @@ def cli():
 
 
 
-for command in (lifecycle.up, lifecycle.down, lifecycle.status, lifecycle.provision, lifecycle.url):
+for command in (
+    lifecycle.up, lifecycle.down, lifecycle.status, lifecycle.provision, lifecycle.url,
+    release.publish, release.promote, release.rollback, doctor.doctor,
+):
     cli.add_command(command)
 
 
