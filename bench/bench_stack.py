@@ -29,6 +29,7 @@ from webhookstack.stack.model import DEFAULT_STACK
 from webhookstack.stack.polling import wait_until
 from webhookstack.stack.session import Target
 from webhookstack.stack.urls import stage_url
+from webhookstack.twitch.builder import eventsub
 
 TARGETS = {"up_s": 5.0, "p50_ms": 15.0, "p95_ms": 25.0, "cold_ms": 300.0}
 
@@ -77,19 +78,26 @@ def main() -> int:
             target = Target(endpoint_url=started.record.endpoint, region="us-east-1")
             url = stage_url(target.endpoint_url, find_api_id(DEFAULT_STACK, target), "dev")
             http = requests.Session()
-            body = json.dumps({"data": [{"id": "bench", "type": "stream.online"}]}).encode()
+            secret = DEFAULT_STACK.function_environment(local=True)["TWITCH_WEBHOOK_SECRET"]
+            # Signed, each with its own message id: every request is verified and written.
+            deliveries = [eventsub("stream.online", secret=secret) for _ in range(args.requests + 21)]
+
+            def post(d):
+                return http.post(url, data=d.body, headers=dict(d.headers), timeout=60)
+
             t = time.perf_counter()
-            first = http.post(url, data=body, timeout=60)
+            first = post(deliveries.pop())
             results["cold_ms"] = (time.perf_counter() - t) * 1000
             assert first.status_code == 202, first.text
             inits = wait_until(lambda: init_durations(target), "the cold start's REPORT line", 30)
             results["init_duration_ms"] = inits[0]
             for _ in range(20):  # warm-up, not timed
-                http.post(url, data=body, timeout=60)
+                post(deliveries.pop())
             samples = []
             for _ in range(args.requests):
+                d = deliveries.pop()
                 t = time.perf_counter()
-                r = http.post(url, data=body, timeout=60)
+                r = post(d)
                 samples.append((time.perf_counter() - t) * 1000)
                 assert r.status_code == 202, r.text
             results["p50_ms"] = statistics.median(samples)

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from webhookstack.stack.package import build_package
+from webhookstack.twitch.builder import eventsub, websub_notification
 from webhookstack.stack.polling import wait_until
 from webhookstack.stack.provision import provision
 
@@ -17,6 +18,15 @@ pytestmark = pytest.mark.integration
 
 def alias_version(aws, stack, alias: str) -> str:
     return aws("lambda").get_alias(FunctionName=stack.function.name, Name=alias)["FunctionVersion"]
+
+
+def local_secret(stack) -> str:
+    return stack.function_environment(local=True)["TWITCH_WEBHOOK_SECRET"]
+
+
+def post_signed(url: str, request, **headers) -> requests.Response:
+    """POST a signed Twitch request (webhookstack.twitch.builder) as is: raw bytes, its headers."""
+    return requests.post(url, data=request.body, headers={**dict(request.headers), **headers}, timeout=30)
 
 
 def verify(url: str, challenge: str, **kwargs) -> requests.Response:
@@ -35,16 +45,16 @@ def test_verification_echoes_challenge_from_the_stage_alias(stage_url, aws, stac
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_post_stores_one_row_with_the_version_that_ran(stage_url, events_table, aws, stack, stage):
-    body = json.dumps({"data": [{"id": str(uuid.uuid4()), "note": "héllo & <tags>"}]})
-    r = requests.post(stage_url(stage), data=body.encode(), headers={"Content-Type": "application/json"}, timeout=30)
+    request = eventsub("channel.cheer", secret=local_secret(stack))  # body holds é, &, < as Twitch sends them
+    r = post_signed(stage_url(stage), request)
     assert r.status_code == 202, r.text
-    answer = r.json()
-    item = events_table.get_item(Key={"pk": f"event#{answer['id']}", "sk": "delivery"}).get("Item")
+    message_id = request.facts["message_id"]
+    item = events_table.get_item(Key={"pk": f"delivery#eventsub#{message_id}", "sk": "delivery"}).get("Item")
     assert item is not None
-    assert item["body"] == body
+    assert item["body"] == request.body.decode("utf-8")
     assert item["stage"] == stage
-    assert item["function_version"] == answer["version"]
-    assert answer["version"] == alias_version(aws, stack, stack.stage(stage).alias)
+    assert item["function_version"] == r.headers["X-Function-Version"]
+    assert r.headers["X-Function-Version"] == alias_version(aws, stack, stack.stage(stage).alias)
 
 
 def _log_messages(aws, stack) -> str:
@@ -86,9 +96,11 @@ def test_custom_domain_base_paths_route_to_their_stage(custom_domain, events_tab
     assert r.text == challenge
     assert r.headers["X-Function-Version"] == alias_version(aws, stack, stack.stage(stage).alias)
 
-    posted = requests.post(url, data=b'{"data": []}', headers={"Host": host}, timeout=30)
+    request = websub_notification("streams", secret=local_secret(stack), offline=True)  # {"data": []}
+    posted = post_signed(url, request, Host=host)
     assert posted.status_code == 202, posted.text
-    item = events_table.get_item(Key={"pk": f"event#{posted.json()['id']}", "sk": "delivery"})["Item"]
+    key = {"pk": f"delivery#websub#{request.facts['message_id']}", "sk": "delivery"}
+    item = events_table.get_item(Key=key)["Item"]
     assert item["stage"] == stage
     assert item["domain_name"] == stack.domain.name
     assert item["path"] == f"/{base_path}/{stack.api.resource}"

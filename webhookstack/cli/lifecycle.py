@@ -88,6 +88,9 @@ def status(endpoint_url, region, profile, state_dir):
         report = read_init_report(rec.endpoint)
         hooks = "unknown" if report is None else ("ok" if report.ok else "FAILED: " + ", ".join(s.name for s in report.failed) or "starting")
         console.print(f"embedded engine: [green]running[/] pid {rec.pid}, {rec.endpoint}, init hooks {hooks}")
+        from webhookstack.localstack_plugins.lambda_executor.limits import status_line
+
+        console.print(status_line(state_dir / "tmp", rec.pid))  # the engine's TMPDIR
     _print_stack_table(resolve_target(endpoint_url, region, profile, state_dir))
 
 

@@ -6,7 +6,9 @@ import os
 
 import click
 
-from webhookstack.cli import doctor, lifecycle, release
+from webhookstack.cli import doctor, lifecycle, release, replay
+from webhookstack.cli import tune
+from webhookstack.cli import events, send
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +29,9 @@ def cli():
 for command in (
     lifecycle.up, lifecycle.down, lifecycle.status, lifecycle.provision, lifecycle.url,
     release.publish, release.promote, release.rollback, doctor.doctor,
+    replay.replay, replay.seed,
+    tune.tune,
+    send.send, events.events,
 ):
     cli.add_command(command)
 

@@ -10,48 +10,14 @@ and requires the same answer.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import uuid
-from datetime import UTC, datetime
 
 from webhookstack.doctor.rules import Check
 from webhookstack.doctor.snapshot import Snapshot
 from webhookstack.stack.model import Stack
 from webhookstack.stack.session import Target
-
-
-def eventsub_headers(secret: str, body: bytes, message_type: str, message_id: str) -> dict[str, str]:
-    timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    mac = hmac.new(secret.encode(), message_id.encode() + timestamp.encode() + body, hashlib.sha256)
-    return {
-        "Twitch-Eventsub-Message-Id": message_id,
-        "Twitch-Eventsub-Message-Timestamp": timestamp,
-        "Twitch-Eventsub-Message-Signature": "sha256=" + mac.hexdigest(),
-        "Twitch-Eventsub-Message-Type": message_type,
-        "Twitch-Eventsub-Subscription-Type": "doctor.probe",
-        "Twitch-Eventsub-Subscription-Version": "1",
-        "Content-Type": "application/json",
-    }
-
-
-def _proxy_event(stack: Stack, stage: str, headers: dict[str, str], body: str) -> dict:
-    return {
-        "resource": f"/{stack.api.resource}",
-        "path": f"/{stack.api.resource}",
-        "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {"stage": stage, "requestId": f"doctor-{uuid.uuid4()}", "httpMethod": "POST",
-                           "resourcePath": f"/{stack.api.resource}", "path": f"/{stage}/{stack.api.resource}"},
-        "body": body,
-        "isBase64Encoded": False,
-    }
+from webhookstack.twitch.builder import eventsub, to_proxy_event
 
 
 def _answer(lam, function: str, alias: str, event: dict) -> tuple[int | None, str]:
@@ -77,13 +43,12 @@ def header_case(stack: Stack, snap: Snapshot, target: Target) -> list[Check]:
                                 "TWITCH_WEBHOOK_SECRET in its environment to sign a probe with", "", ))
             continue
         answers = []
-        for transform in (lambda h: h, lambda h: h.lower()):
-            challenge = f"doctor-{uuid.uuid4()}"
-            body = json.dumps({"challenge": challenge, "subscription": {"type": "doctor.probe", "version": "1"}})
-            headers = eventsub_headers(secret, body.encode(), "webhook_callback_verification", str(uuid.uuid4()))
-            status, text = _answer(lam, snap.function, alias,
-                                   _proxy_event(stack, stage_of_alias[alias], {transform(k): v for k, v in headers.items()}, body))
-            answers.append((status, text == challenge, text))
+        for case in (None, "lower"):
+            probe = eventsub("stream.online", secret=secret, message_type="verification")
+            event = to_proxy_event(probe, stage=stage_of_alias[alias], header_case=case,
+                                   request_id=f"doctor-{uuid.uuid4()}", path=f"/{stack.api.resource}")
+            status, text = _answer(lam, snap.function, alias, event)
+            answers.append((status, text == probe.facts["challenge"], text))
         if answers[0][:2] == answers[1][:2] and answers[0][0] == 200 and answers[0][1]:
             checks.append(Check("header-case", subject, True))
         else:

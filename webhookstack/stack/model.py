@@ -15,11 +15,33 @@ STAGE_VARIABLE = "lambdaAlias"
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """A global secondary index (string keys, all attributes projected)."""
+
+    name: str
+    hash_key: str
+    range_key: str
+
+
+@dataclass(frozen=True)
 class TableSpec:
+    # One item per delivery; key design and access patterns: docs/storage.md, handler/receiver/storage.py.
     name: str = "twitch-events"
-    hash_key: str = "pk"
-    range_key: str = "sk"
+    hash_key: str = "pk"  # delivery#{protocol}#{message_id}
+    range_key: str = "sk"  # "delivery"
     ttl_attribute: str = "expires_at"
+    indexes: tuple[IndexSpec, ...] = (
+        # events of broadcaster B of type T between t1 and t2
+        IndexSpec("by-broadcaster-type", "broadcaster_type", "event_sk"),
+        # the latest event of subscription S
+        IndexSpec("by-subscription", "subscription_key", "event_sk"),
+    )
+
+    def index(self, name: str) -> IndexSpec:
+        for i in self.indexes:
+            if i.name == name:
+                return i
+        raise KeyError(f"no index {name!r} on table {self.name}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +54,12 @@ class FunctionSpec:
     timeout_s: int = 10
     role_name: str = "twitch-webhook-lambda"
     environment: tuple[tuple[str, str], ...] = ()
+    # Only for a local endpoint: a clearly fake secret so the local stack verifies signatures out
+    # of the box. Never sent to AWS (there: TWITCH_WEBHOOK_SECRET_ARN, via `environment`); the
+    # handler also refuses it outside an emulator.
+    local_environment: tuple[tuple[str, str], ...] = (
+        ("TWITCH_WEBHOOK_SECRET", "local-dev-secret-not-for-production"),
+    )
 
 
 @dataclass(frozen=True)
@@ -91,9 +119,11 @@ class Stack:
     stages: tuple[StageSpec, ...] = (StageSpec("dev", "DEV"), StageSpec("prod", "PROD"))
     domain: DomainSpec = field(default_factory=DomainSpec)
 
-    @property
-    def function_environment(self) -> dict[str, str]:
-        return {"EVENTS_TABLE": self.table.name, **dict(self.function.environment)}
+    def function_environment(self, local: bool) -> dict[str, str]:
+        env = {"EVENTS_TABLE": self.table.name, **dict(self.function.environment)}
+        if local:
+            env.update(self.function.local_environment)
+        return env
 
     def stage(self, name: str) -> StageSpec:
         for s in self.stages:

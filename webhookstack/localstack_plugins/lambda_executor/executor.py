@@ -44,7 +44,7 @@ from .interpreters import (
     available_runtimes,
     interpreter_for_runtime,
 )
-from .limits import ResourceLimits
+from . import limits as resource_limits
 from .runtime_api import (
     InitError,
     Invocation,
@@ -94,9 +94,6 @@ def _runtime_error(function_version: FunctionVersion) -> str | None:
 class LocalRuntimeExecutor(RuntimeExecutor):
     """Runs one execution environment as a local ``awslambdaric`` process."""
 
-    #: hook for memory/CPU confinement of runtime processes; no-op for now
-    limits: ResourceLimits = ResourceLimits()
-
     def __init__(self, id: str, function_version: FunctionVersion) -> None:  # noqa: A002
         super().__init__(id=id, function_version=function_version)
         self._lock = threading.RLock()
@@ -110,6 +107,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):
         self._log_read_fd: int | None = None
         self._log_offset = 0
         self._stopped = False
+        self._confinement = resource_limits.Confinement()  # memory/CPU limits, set in start()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, env_vars: dict[str, str]) -> None:
@@ -125,8 +123,9 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             self._server = RuntimeApiServer()
             self._cwd = code_dir
             self._env = self._child_env(env_vars, interpreter, site, code_dir)
-            self._argv = self.limits.wrap_command(
-                [str(interpreter), "-S", "-m", "awslambdaric", cfg.handler], cfg.memory_size
+            self._confinement = resource_limits.current().confine(self.id, int(cfg.memory_size))
+            self._argv = self._confinement.wrap_command(
+                [str(interpreter), "-S", "-m", "awslambdaric", cfg.handler]
             )
             log_dir = Path(config.dirs.tmp) / "lambda-local"
             log_dir.mkdir(parents=True, exist_ok=True)
@@ -172,6 +171,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             if self._stopped:
                 raise SessionClosed("environment stopped")
             session = self._server.new_session()
+            self._confinement.runtime_starting()
             spawned_at = time.perf_counter()
             process = subprocess.Popen(
                 self._argv,
@@ -184,7 +184,6 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             )
             child = _Child(process=process, session=session, spawned_at=spawned_at)
             self._child = child
-        self.limits.attach(process.pid, self.function_version.config.memory_size)
         threading.Thread(
             target=self._watch, args=(child,), name=f"lambda-local-wait-{process.pid}", daemon=True
         ).start()
@@ -196,9 +195,13 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             self._kill(child, signal.SIGKILL)
             raise StatusErrorException("Environment startup failed", payload=e.payload) from e
         except RuntimeExited as e:
+            make_payload = (
+                report.out_of_memory_payload
+                if self._confinement.out_of_memory()
+                else report.exit_error_payload
+            )
             raise StatusErrorException(
-                "Environment startup failed",
-                payload=report.exit_error_payload(request_id, e.returncode),
+                "Environment startup failed", payload=make_payload(request_id, e.returncode)
             ) from e
         except FutureTimeout as e:
             self._kill(child, signal.SIGKILL)
@@ -207,6 +210,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):
                 payload=report.exit_error_payload(request_id, -signal.SIGKILL),
             ) from e
         child.init_duration_ms = (ready_at - spawned_at) * 1000
+        self._confinement.runtime_ready()
         LOG.debug(
             "Lambda runtime %s (pid %d) for %s ready in %.2f ms",
             self.id,
@@ -228,7 +232,6 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             returncode = process.wait()
         child.exited.set()
         child.session.close(RuntimeExited(returncode))
-        self.limits.release(child.process.pid)
 
     def _kill(self, child: _Child, sig: int = signal.SIGTERM) -> None:
         child.session.close(SessionClosed("runtime killed"))
@@ -253,6 +256,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             self._kill(child, signal.SIGTERM)
         if server is not None:
             server.shutdown()
+        self._confinement.close()
         with self._lock:
             if self._log_write is not None:
                 self._log_write.close()
@@ -284,6 +288,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             deadline_ms=int(time.time() * 1000 + timeout_s * 1000),
         )
         before_offset = self._log_size()
+        self._confinement.checkpoint()
         submitted_at = time.perf_counter()
         child.session.submit(invocation)
         status = error_type = extra_line = None
@@ -307,6 +312,10 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             result_payload, is_error = report.exit_error_payload(request_id, e.returncode), True
             extra_line = report.exit_error_message(request_id, e.returncode)
             status, error_type = "error", "Runtime.ExitError"
+            if self._confinement.out_of_memory():  # killed by the memory limit: AWS's report
+                memory_mb = int(cfg.memory_size)
+                result_payload = report.out_of_memory_payload(request_id, e.returncode)
+                error_type = "Runtime.OutOfMemory"
         logs = self._invocation_logs(
             child, request_id, before_offset, duration_ms, memory_mb, extra_line, status, error_type
         )
@@ -396,6 +405,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):
 
     @classmethod
     def validate_environment(cls) -> bool:
+        resource_limits.current()  # probe once; logs whether memory/CPU limits apply
         runtimes = available_runtimes()
         if not runtimes:
             LOG.warning(

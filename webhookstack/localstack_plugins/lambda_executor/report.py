@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import signal
 from datetime import UTC, datetime
 
@@ -116,6 +117,29 @@ def exit_error_payload(request_id: str | None, returncode: int) -> bytes:
     return json.dumps(
         {"errorType": "Runtime.ExitError", "errorMessage": exit_error_message(request_id, returncode)}
     ).encode()
+
+
+def out_of_memory_payload(request_id: str | None, returncode: int) -> bytes:
+    """What Lambda returns when the function exceeded its memory size (the runtime was killed)."""
+    return json.dumps(
+        {"errorType": "Runtime.OutOfMemory", "errorMessage": exit_error_message(request_id, returncode)}
+    ).encode()
+
+
+def parse_report_line(line: str) -> dict[str, str]:
+    """``REPORT RequestId: x\tDuration: 1.00 ms\t...`` -> {"RequestId": "x", "Duration": "1.00 ms", ...}.
+
+    ``Status: error Error Type: ...`` (AWS prints both in one tab-separated field) is split too.
+    """
+    if not line.startswith("REPORT "):
+        raise ValueError(f"not a REPORT line: {line[:60]!r}")
+    fields: dict[str, str] = {}
+    for part in line[len("REPORT ") :].rstrip("\n").split("\t"):
+        for piece in re.split(r"\s(?=Error Type: )", part.strip()):
+            key, sep, value = piece.partition(": ")
+            if sep:
+                fields[key.strip()] = value.strip()
+    return fields
 
 
 def max_memory_used_mb(pid: int) -> int | None:
