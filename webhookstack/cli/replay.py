@@ -41,7 +41,8 @@ def _secret_of(target, stack, stage: str) -> str | None:
     """The webhook secret the stage's alias runs with (a local stack's is a fake, in the description)."""
     lam = target.client("lambda")
     alias = stack.stage(stage).alias
-    env = lam.get_function_configuration(FunctionName=stack.function.name, Qualifier=alias).get("Environment") or {}
+    version = lam.get_alias(FunctionName=stack.function.name, Name=alias)["FunctionVersion"]
+    env = lam.get_function_configuration(FunctionName=stack.function.name, Qualifier=version).get("Environment") or {}
     return (env.get("Variables") or {}).get("TWITCH_WEBHOOK_SECRET")
 
 
@@ -53,18 +54,29 @@ def _secret_of(target, stack, stage: str) -> str | None:
 @click.option("--secret", envvar="TWITCH_WEBHOOK_SECRET", help="Secret for --resign (default: the deployed function's).")
 @click.option("--at", "at", help="Set the message timestamp to this time (ISO 8601 or 'now') and re-sign: "
               "moves an old capture into the 10-minute window.")
+@click.option("--fresh-id", is_flag=True, help="Give each replay a new message id (and re-sign), so the "
+              "handler treats it as a new delivery rather than a duplicate of the captured one.")
 @click.option("--entry", type=int, default=0, show_default=True, help="Which HAR entry to replay.")
+@click.option("--from-endpoint", help="For a log line: read the stored delivery from this endpoint's table "
+              "(default: the stack replayed at, e.g. after `webhookstack seed`).")
+@click.option("--from-profile", help="For a log line: read the stored delivery from real AWS with this profile.")
 @target_options
 @state_dir_option
 @aws_errors
-def replay(source, stages, diff, resign, secret, at, entry, endpoint_url, region, profile, state_dir):
-    """Replay a captured request (API Gateway event JSON, HAR file, curl command line, or
-    a CloudWatch line holding an event) at each stage, byte for byte, and compare the answers.
+def replay(source, stages, diff, resign, secret, at, fresh_id, entry, from_endpoint, from_profile,
+           endpoint_url, region, profile, state_dir):
+    """Replay a captured request (API Gateway event JSON, HAR file, curl command line, a
+    CloudWatch line holding an event, or the handler's own log line) at each stage, byte for
+    byte, and compare the answers. A log line carries no body: the delivery is read back from
+    the table by its message id and re-signed.
 
     SOURCE is a file, or - for standard input. Exit code 1 when the stages answer differently.
     """
     from webhookstack.replay.capture import CaptureError, detect_and_parse, from_har
+    from webhookstack.replay.delivery import DeliveryRef, fetch_item, from_stored_delivery
+    from webhookstack.stack.session import Target
     from webhookstack.replay.paths import resource_path
+    from webhookstack.replay.prepare import prepare
     from webhookstack.replay.send import differences, send
     from webhookstack.stack.inspect import find_api_id
     from webhookstack.stack.model import DEFAULT_STACK as stack
@@ -82,6 +94,17 @@ def replay(source, stages, diff, resign, secret, at, entry, endpoint_url, region
         raise UserError(str(e))
     except ValueError as e:
         raise UserError(f"{name}: {e}")
+    target = resolve_target(endpoint_url, region, profile, state_dir)
+    if isinstance(req, DeliveryRef):
+        source_target = target
+        if from_endpoint or from_profile:
+            source_target = Target(endpoint_url=from_endpoint, region=region, profile=from_profile)
+        try:
+            item = fetch_item(source_target.client("dynamodb"), stack.table.name, req)
+            req = from_stored_delivery(item, req, f"/{stack.api.resource}")
+        except CaptureError as e:
+            raise UserError(str(e))
+        resign = True  # a stored delivery carries no signature
     stages = stages or tuple(s.name for s in stack.stages)
     for s in stages:
         try:
@@ -92,24 +115,26 @@ def replay(source, stages, diff, resign, secret, at, entry, endpoint_url, region
     req.path, stripped = resource_path(req.path, prefixes)
     if stripped:
         req.assumptions.append(f"captured under {stripped}; replayed as resource path {req.path}")
-    target = resolve_target(endpoint_url, region, profile, state_dir)
     api_id = find_api_id(stack, target)
     if api_id is None:
         raise UserError("the API is not provisioned here; `webhookstack provision` first")
     when = _parse_at(at)
-    notes = list(req.assumptions)
-    if resign or when is not None:
-        from webhookstack.replay.resign import resign as do_resign
-
-        key = secret or _secret_of(target, stack, stages[0])
-        if not key:
-            raise UserError("--resign needs a secret: the function has no TWITCH_WEBHOOK_SECRET; pass --secret")
-        notes += do_resign(req, key, when)
+    key = secret
+    if (resign or when is not None or fresh_id) and not key:
+        key = _secret_of(target, stack, stages[0])
     console.print(f"[bold]{req.method} {req.path}[/] from {req.source}: {len(req.headers)} headers, "
                   f"{len(req.query)} query values, {len(req.body)} body bytes")
-    for n in notes:
-        console.print(f"  note: {n}")
-    answers = [send(req, s, stage_base_url(target, api_id, s)) for s in stages]
+    for n in req.assumptions:
+        console.print(f"  assumed: {n}")
+    answers = []
+    for stage in stages:
+        try:
+            ready, notes = prepare(req, key, when, fresh_id, resign)
+        except ValueError as e:
+            raise UserError(str(e))
+        for n in notes:
+            console.print(f"  {stage}: {n}")
+        answers.append(send(ready, stage, stage_base_url(target, api_id, stage)))
     table = Table(show_lines=True)
     table.add_column("")
     for a in answers:

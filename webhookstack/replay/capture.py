@@ -12,7 +12,11 @@ import base64
 import json
 import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
+
+if TYPE_CHECKING:
+    from webhookstack.replay.delivery import DeliveryRef
 
 
 class CaptureError(ValueError):
@@ -190,8 +194,15 @@ def from_curl(command: str, source: str = "curl command") -> CapturedRequest:
     return req
 
 
-def detect_and_parse(text: str, source: str) -> CapturedRequest:
-    """Pick the parser by content: JSON (event, HAR, log line wrapper) or a curl command line."""
+_EVENT_KEYS = {"httpMethod", "resource", "requestContext", "multiValueHeaders", "isBase64Encoded", "path"}
+
+
+def detect_and_parse(text: str, source: str) -> "CapturedRequest | DeliveryRef":
+    """Pick the parser by content: JSON (event, HAR, log line) or a curl command line.
+
+    A handler log line gives a DeliveryRef: the caller fetches the stored delivery."""
+    from webhookstack.replay.delivery import is_log_line, ref_from_log_line
+
     stripped = text.strip()
     if stripped.startswith("curl"):
         return from_curl(stripped, source)
@@ -207,11 +218,10 @@ def detect_and_parse(text: str, source: str) -> CapturedRequest:
         return from_har(data, source=f"{source} (HAR)")
     if isinstance(data, dict) and isinstance(data.get("event"), dict) and "httpMethod" in data["event"]:
         return from_apigw_event(data["event"], f"{source} (logged event)")
-    if isinstance(data, dict) and "httpMethod" in data:
+    if isinstance(data, dict) and _EVENT_KEYS & data.keys():
+        # Also a partial event: from_apigw_event names the field that is missing.
         return from_apigw_event(data, f"{source} (API Gateway event)")
-    if isinstance(data, dict) and "message_id" in data:
-        raise CaptureError(
-            f"{source}: a handler log line carries no body (none is logged); replay it by message id "
-            "from the table instead: webhookstack replay --message-id ID --from-endpoint URL"
-        )
+    if is_log_line(data):
+        # No body is logged: the request is rebuilt from the stored delivery (see delivery.py).
+        return ref_from_log_line(data, f"{source} (handler log line)")
     raise CaptureError(f"{source}: JSON, but not an API Gateway event (no 'httpMethod'), a HAR file or a log line")
