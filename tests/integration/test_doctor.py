@@ -82,3 +82,33 @@ def test_each_planted_fault_is_caught_with_its_fix(stack, target, aws, api_id, h
     assert failed, f"the doctor missed {plant.__name__}"
     assert {c.rule for c in failed} == {rule}
     assert all(call in c.fix and detail in c.fix for c in failed), [c.fix for c in failed]
+
+
+CASE_SENSITIVE_APP = '''
+# A handler with the classic bug: it looks the message type up by its exact capitalisation.
+from app_original import lambda_handler as original
+
+
+def lambda_handler(event, context):
+    headers = event.get("headers") or {}
+    if event.get("httpMethod") == "POST" and "Twitch-Eventsub-Message-Type" not in headers:
+        raise KeyError("Twitch-Eventsub-Message-Type")
+    return original(event, context)
+'''
+
+
+def test_header_case_probe_catches_a_case_sensitive_handler_on_dev_only(stack, target, tmp_path, heal):
+    import dataclasses
+    import shutil
+
+    from webhookstack.release.flow import publish
+
+    code = tmp_path / "handler"
+    shutil.copytree(stack.function.code_dir, code, ignore=shutil.ignore_patterns("__pycache__"))
+    (code / "app.py").rename(code / "app_original.py")
+    (code / "app.py").write_text(CASE_SENSITIVE_APP)
+    publish(dataclasses.replace(stack, function=dataclasses.replace(stack.function, code_dir=code)), target)
+
+    failed = failures(stack, target)
+    assert [(c.rule, c.subject.split()[0]) for c in failed] == [("header-case", f"{stack.function.name}:DEV")]
+    assert "case-insensitively" in failed[0].fix
