@@ -20,6 +20,7 @@ from pathlib import Path
 from webhookstack.engine.readiness import InitReport, read_init_report
 from webhookstack.engine.settings import engine_environment
 from webhookstack.paths import INIT_DIR
+from webhookstack.processes import alive
 
 
 class EngineError(Exception):
@@ -68,7 +69,7 @@ class EmbeddedEngine:
     def running(self) -> EngineRecord | None:
         """The record of our engine if its process is still alive."""
         rec = self.record()
-        if rec and _alive(rec.pid):
+        if rec and alive(rec.pid):
             return rec
         return None
 
@@ -123,12 +124,12 @@ class EmbeddedEngine:
         rec = self.record()
         if rec is None:
             return None
-        if _alive(rec.pid):
+        if alive(rec.pid):
             _signal_group(rec.pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
-            while _alive(rec.pid) and time.monotonic() < deadline:
+            while alive(rec.pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            if _alive(rec.pid):
+            if alive(rec.pid):
                 _signal_group(rec.pid, signal.SIGKILL)
         # Lambda processes live in the same group and may outlast the runtime by a moment.
         _signal_group(rec.pid, signal.SIGKILL)
@@ -222,21 +223,6 @@ def ensure_service_catalog(python: str, on_progress: Callable[[str], None] = lam
 
 def _ready_stage_done(report: InitReport) -> bool:
     return all(s.state in ("SUCCESSFUL", "ERROR") for s in report.scripts)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped) counts as gone.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except (FileNotFoundError, IndexError):
-        return True
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -48,6 +48,8 @@ import threading
 import time
 from pathlib import Path
 
+from webhookstack.processes import alive
+
 LOG = logging.getLogger(__name__)
 
 MB_PER_VCPU = 1769
@@ -290,7 +292,7 @@ class CgroupV1Limits(ResourceLimits):
         removed = []
         for group in self.groups():
             pid = int(_GROUP_RE.match(group.name).group(1))
-            if pid != self.owner_pid and not _alive(pid) and remove_group(group):
+            if pid != self.owner_pid and not alive(pid) and remove_group(group):
                 removed.append(group)
         return removed
 
@@ -313,16 +315,6 @@ class _TrackedConfinement(CgroupV1Confinement):
     def close(self) -> None:
         super().close()
         self._owner._forget(self._name)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # ---------------------------------------------------------------------------- discovery
