@@ -1,8 +1,9 @@
 """Fixtures for tests against a real LocalStack over HTTP.
 
-The stack under test is, in order of preference: the one at `--endpoint` / AWS_ENDPOINT_URL
-(e.g. after `docker compose up`), the embedded engine `webhookstack up` started, or a fresh
-embedded engine on a free port in a temporary folder, stopped when the session ends.
+The stack under test is, in order of preference: the one at `--endpoint` / AWS_ENDPOINT_URL,
+the embedded engine `webhookstack up` started, a stack at 127.0.0.1:4566 whose init hooks all
+passed (`docker compose up`), or a fresh embedded engine on a free port in a temporary folder,
+stopped when the session ends.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def localstack_endpoint(request, tmp_path_factory) -> str:
     running = EmbeddedEngine(DEFAULT_STATE_DIR).running()
     if running and is_reachable(running.endpoint):
         yield running.endpoint
+        return
+    # `./dev up` with Docker: compose publishes 4566. Used only when its init hooks all passed.
+    compose = "http://127.0.0.1:4566"
+    if is_reachable(compose) and (report := read_init_report(compose)) is not None and report.ok:
+        yield compose
         return
 
     from webhookstack.localstack_plugins.lambda_executor.runtime_site import ensure_runtime_site

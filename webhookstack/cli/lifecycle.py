@@ -15,26 +15,47 @@ from webhookstack.cli.common import (
 )
 from webhookstack.paths import PROJECT_ROOT
 
+
 @click.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=4566, show_default=True, help="Gateway port.")
-@click.option("--docker", is_flag=True, help="Use `docker compose up` instead of the embedded engine.")
+@click.option("--engine", type=click.Choice(["auto", "embedded", "docker"]), default="auto", show_default=True,
+              help="docker: `docker compose up` (LocalStack's image); embedded: LocalStack on this machine; "
+              "auto: docker when a Docker engine answers, else embedded.")
+@click.option("--docker", is_flag=True, hidden=True, help="Same as --engine docker.")
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for readiness.")
 @state_dir_option
-def up(port, docker, timeout, state_dir):
-    """Start LocalStack and provision the stack (embedded on the host unless --docker)."""
+def up(port, engine, docker, timeout, state_dir):
+    """Start LocalStack 4.14.0 and provision the stack (embedded on this machine when there is no Docker)."""
     if docker:
+        engine = "docker"
+    if engine == "auto":
+        engine = "docker" if _docker_engine_answers() else "embedded"
+        console.print(f"engine: {engine} ({'a Docker engine answers' if engine == 'docker' else 'no Docker engine'}; "
+                      "--engine to choose)")
+    if engine == "docker":
+        if port != 4566:
+            raise UserError("--port applies to the embedded engine; docker-compose.yml publishes 4566")
         return _compose_up(timeout)
     from webhookstack.engine.embedded import EmbeddedEngine, EngineError
 
     _ensure_lambda_runtime()
-    engine = EmbeddedEngine(state_dir)
+    embedded = EmbeddedEngine(state_dir)
     try:
         with console.status("starting LocalStack") as status:
-            result = engine.start(port, timeout=timeout, on_progress=lambda m: status.update(m))
+            result = embedded.start(port, timeout=timeout, on_progress=lambda m: status.update(m))
     except EngineError as e:
         raise UserError(str(e))
-    console.print(f"[green]up[/] in {result.seconds:.1f}s (pid {result.record.pid}, log {engine.log_file})")
+    console.print(f"[green]up[/] in {result.seconds:.1f}s (pid {result.record.pid}, log {embedded.log_file})")
     _print_stack_table(resolve_target(result.record.endpoint, None, None))
+
+
+def _docker_engine_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
 
 
 def _ensure_lambda_runtime():
@@ -47,10 +68,8 @@ def _ensure_lambda_runtime():
 
 
 def _compose_up(timeout: float):
-    if shutil.which("docker") is None:
-        raise UserError("docker is not installed; run `webhookstack up` without --docker for the embedded engine")
-    if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
-        raise UserError("no Docker engine answers; run `webhookstack up` without --docker for the embedded engine")
+    if not _docker_engine_answers():
+        raise UserError("no Docker engine answers; `webhookstack up --engine embedded` runs LocalStack on this machine")
     cmd = ["docker", "compose", "up", "-d", "--wait", "--wait-timeout", str(int(timeout))]
     rc = subprocess.run(cmd, cwd=PROJECT_ROOT).returncode
     if rc != 0:
@@ -61,11 +80,15 @@ def _compose_up(timeout: float):
 @click.command()
 @state_dir_option
 def down(state_dir):
-    """Stop the embedded engine started by `up` (only the processes it started)."""
+    """Stop what `up` started: the embedded engine's processes, or the compose project."""
     from webhookstack.engine.embedded import EmbeddedEngine
 
     rec = EmbeddedEngine(state_dir).stop()
-    if rec is None:
+    if rec is None and _docker_engine_answers():
+        rc = subprocess.run(["docker", "compose", "down"], cwd=PROJECT_ROOT).returncode
+        if rc != 0:
+            raise UserError("docker compose down failed")
+    elif rec is None:
         console.print(f"nothing to stop: no engine recorded in {state_dir}")
     else:
         console.print(f"stopped engine pid {rec.pid} (port {rec.port})")
