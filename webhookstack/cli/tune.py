@@ -32,7 +32,7 @@ def _memory_list(_ctx, _param, value: str) -> list[int]:
 @click.option("--invocations", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Invocations per memory size.")
 @click.option("--payload", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Event JSON file.")
-@click.option("--event", help="Built-in event (websub-verify, websub-notify, empty) [default: websub-verify].")
+@click.option("--event", help="Built-in event: websub-verify (default), websub-notify, empty, or eventsub-notification (signed fresh per invocation: the handler's real work).")
 @click.option("--strategy", type=click.Choice(["cost", "speed", "balanced"]), default="balanced", show_default=True)
 @click.option("--balanced-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Weight of cost in the balanced strategy (1 - weight for speed).")
@@ -61,6 +61,11 @@ def tune(function, memory, invocations, payload, event, strategy, balanced_weigh
            out_dir, cleanup, state_dir)
 
 
+def _function_secret(lam, function: str) -> str | None:
+    env = lam.get_function_configuration(FunctionName=function).get("Environment") or {}
+    return (env.get("Variables") or {}).get("TWITCH_WEBHOOK_SECRET")
+
+
 def do_cli(target, function, memory, invocations, payload, event, strategy, balanced_weight, arch, trim, demo,
            out_dir, cleanup, state_dir):
     from webhookstack.stack.model import DEFAULT_STACK
@@ -83,13 +88,19 @@ def do_cli(target, function, memory, invocations, payload, event, strategy, bala
         body = payload.read_bytes()
     elif demo and not event:
         body = DEMO_EVENT
+    elif event in events.GENERATED:
+        secret = _function_secret(lam, function)
+        if not secret:
+            raise UserError(f"--event {event} signs with the function's TWITCH_WEBHOOK_SECRET, which {function} "
+                            "does not have in its environment")
+        body = events.signed_notifications(secret)
     else:
         try:
             body = events.load(event or events.DEFAULT_EVENT)
         except KeyError as e:
             raise UserError(str(e.args[0])) from None
     try:
-        json.loads(body)
+        json.loads(body() if callable(body) else body)
     except ValueError as e:
         raise UserError(f"the event is not JSON: {e}") from None
 

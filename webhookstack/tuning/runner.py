@@ -26,6 +26,9 @@ from botocore.exceptions import ClientError
 
 from webhookstack.tuning.stats import MemoryResult, Report, report_from_line, report_from_tail
 
+# The event to invoke with: fixed bytes, or a factory called once per invocation.
+Payload = bytes | Callable[[], bytes]
+
 ALIAS_PREFIX = "TUNE-"
 VERSION_MARK = "webhookstack tune"
 DEFAULT_MEMORY = (128, 256, 512, 1024, 1769, 3008)
@@ -139,14 +142,15 @@ class Tuner:
             report = self._report_from_logs(function, request_id)
         return report, error
 
-    def measure(self, function: str, memory_mb: int, invocations: int, payload: bytes) -> MemoryResult:
+    def measure(self, function: str, memory_mb: int, invocations: int, payload: Payload) -> MemoryResult:
         result = MemoryResult(memory_mb)
         self.progress.phase(f"publishing a version at {memory_mb} MB")
         qualifier = self._publish(function, memory_mb)
         self.progress.start_memory(memory_mb, invocations)
         try:
             for _ in range(invocations):
-                report, error = self.invoke_once(function, qualifier, payload)
+                # A factory gives each invocation its own event (e.g. a fresh signed delivery).
+                report, error = self.invoke_once(function, qualifier, payload() if callable(payload) else payload)
                 if error:
                     result.errors += 1
                     result.error_types[error] = result.error_types.get(error, 0) + 1
@@ -162,7 +166,7 @@ class Tuner:
         return result
 
     # -- the whole sweep -------------------------------------------------------------------
-    def run(self, function: str, memory_sizes: list[int], invocations: int, payload: bytes, architecture: str | None = None) -> TuneRun:
+    def run(self, function: str, memory_sizes: list[int], invocations: int, payload: Payload, architecture: str | None = None) -> TuneRun:
         cfg = self._wait_updated(function)
         arch = architecture or (cfg.get("Architectures") or ["x86_64"])[0]
         run = TuneRun(function, arch, int(cfg["MemorySize"]))
