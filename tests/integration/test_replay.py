@@ -84,7 +84,22 @@ def test_unreadable_captures_say_what_is_wrong(localstack_endpoint, tmp_path):
     assert code == 1 and "is not in table" in out
 
 
-def test_seed_loads_items_all_or_nothing_and_clear_empties_first(localstack_endpoint, tmp_path, events_table, aws, stack):
+@pytest.fixture
+def scratch_table(aws, stack):
+    """A table shaped like the stack's, so --clear never touches the stack's own data."""
+    ddb = aws("dynamodb")
+    name = f"seed-test-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": stack.table.hash_key, "KeyType": "HASH"},
+                                {"AttributeName": stack.table.range_key, "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": stack.table.hash_key, "AttributeType": "S"},
+                                           {"AttributeName": stack.table.range_key, "AttributeType": "S"}])
+    yield name
+    ddb.delete_table(TableName=name)
+
+
+def test_seed_loads_items_all_or_nothing_and_clear_empties_first(localstack_endpoint, tmp_path, aws, scratch_table):
+    ddb = aws("dynamodb")
     ids = [str(uuid.uuid4()) for _ in range(30)]
     lines = [json.dumps({"Item": {"pk": {"S": f"delivery#eventsub#{i}"}, "sk": {"S": "delivery"},
                                   "body": {"S": "{}"}, "message_id": {"S": i}}}) for i in ids]
@@ -93,17 +108,20 @@ def test_seed_loads_items_all_or_nothing_and_clear_empties_first(localstack_endp
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join([*lines[:3], '{"pk": {"S": "x"}}']) + "\n")
 
-    code, out = run(["seed", str(bad)], localstack_endpoint)
-    assert code == 1 and "line 4" in out and "sk" in out
-    assert "Item" not in events_table.get_item(Key={"pk": f"delivery#eventsub#{ids[0]}", "sk": "delivery"})
+    def count():
+        return ddb.scan(TableName=scratch_table, Select="COUNT")["Count"]
 
-    code, out = run(["seed", str(good)], localstack_endpoint)
+    code, out = run(["seed", str(bad), "--table", scratch_table], localstack_endpoint)
+    assert code == 1 and "line 4" in out and "sk" in out
+    assert count() == 0
+
+    code, out = run(["seed", str(good), "--table", scratch_table], localstack_endpoint)
     assert code == 0 and "30 item(s) written" in out
-    assert events_table.get_item(Key={"pk": f"delivery#eventsub#{ids[-1]}", "sk": "delivery"})["Item"]["body"] == "{}"
+    key = {"pk": {"S": f"delivery#eventsub#{ids[-1]}"}, "sk": {"S": "delivery"}}
+    assert ddb.get_item(TableName=scratch_table, Key=key)["Item"]["body"] == {"S": "{}"}
 
     one = tmp_path / "one.jsonl"
     one.write_text(lines[0] + "\n")
-    code, out = run(["seed", str(one), "--clear"], localstack_endpoint)
-    assert code == 0 and "1 item(s) written" in out
-    count = aws("dynamodb").scan(TableName=stack.table.name, Select="COUNT")["Count"]
-    assert count == 1
+    code, out = run(["seed", str(one), "--clear", "--table", scratch_table], localstack_endpoint)
+    assert code == 0 and "1 item(s) written" in out and "30 deleted first" in out
+    assert count() == 1
