@@ -17,6 +17,8 @@ import zipfile
 
 import boto3
 import pytest
+
+from webhookstack.stack.polling import wait_until
 from botocore.config import Config
 
 from webhookstack.localstack_plugins.lambda_executor.interpreters import (
@@ -88,17 +90,7 @@ def probe_zip(version: str = "v1") -> bytes:
 
 
 def poll(probe, what: str, timeout: float = 30.0):
-    """Call probe until it returns something truthy, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
+    return wait_until(probe, what, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

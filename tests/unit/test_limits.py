@@ -7,11 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from webhookstack.localstack_plugins.lambda_executor import limits, report
+from webhookstack.stack.polling import wait_until
 
 # -- the model ---------------------------------------------------------------------------
 
@@ -152,7 +152,9 @@ def test_groups_of_a_dead_localstack_are_swept(cgroups):
     other = limits.CgroupV1Limits(cgroups.cpu_root, cgroups.memory_root, owner_pid=dead.pid)
     leftover = other.confine("left-behind", 256)
     sleeper = subprocess.Popen(leftover.wrap_command(["sleep", "30"]))
-    time.sleep(0.2)
+    # Synchronise on the kernel's own record: the sleeper has joined its group.
+    wait_until(lambda: str(sleeper.pid) in (leftover.memory_group / "cgroup.procs").read_text().split(),
+               "the sleeper to join its cgroup", timeout=10)
     removed = cgroups.sweep_stale()
     assert leftover.cpu_group in removed and leftover.memory_group in removed
     assert sleeper.wait(timeout=5) == -9  # its process was killed with it
