@@ -142,6 +142,9 @@ def deploy(lam):
             "Handler": "app.handler",
             "Code": {"ZipFile": code if code is not None else probe_zip()},
             "Timeout": 3,
+            # One vCPU: these tests are about the executor's semantics, not Lambda's CPU model
+            # (at 128 MB, 0.07 vCPU, importing boto3 can outlast the 3 s timeout on a busy machine).
+            "MemorySize": 1769,
             **overrides,
         }
         lam.create_function(**params)
@@ -228,7 +231,7 @@ def test_function_environment_variables_are_visible(lam, deploy):
     env = payload["env"]
     assert env["FOO"] == "bar"
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
-    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "128"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "1769"
     assert env["AWS_REGION"] == "us-east-1"
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.13"
     assert env["PATH"] == "/custom/bin:/usr/bin:/bin"  # unreserved: the function's value wins
@@ -237,8 +240,7 @@ def test_function_environment_variables_are_visible(lam, deploy):
 
 
 def test_aws_endpoint_url_reaches_localstack(lam, deploy, localstack_endpoint):
-    # A full vCPU: at 128 MB (0.07 vCPU, as on AWS) importing boto3 in the handler outlasts 3 s.
-    name = deploy(MemorySize=1769)
+    name = deploy()
     response, payload, _ = invoke(lam, name, {"action": "aws"})
     assert "FunctionError" not in response, payload
     assert payload["account"] == "000000000000"
