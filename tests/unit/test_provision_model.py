@@ -1,5 +1,5 @@
 from webhookstack.stack.model import DEFAULT_STACK
-from webhookstack.stack.provision import integration_uri, source_arn, _statement_matches
+from webhookstack.stack.provision import integration_uri, source_arn, is_our_statement
 
 
 def test_integration_uri_selects_the_alias_through_the_stage_variable():
@@ -27,5 +27,5 @@ def test_permission_statement_must_name_the_api_source_arn():
     arn = source_arn("us-east-1", "1", "abc", "webhooks")
     good = {"Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction",
             "Condition": {"ArnLike": {"AWS:SourceArn": arn}}}
-    assert _statement_matches(good, arn)
-    assert not _statement_matches(good, source_arn("us-east-1", "1", "other", "webhooks"))
+    assert is_our_statement(good, arn)
+    assert not is_our_statement(good, source_arn("us-east-1", "1", "other", "webhooks"))

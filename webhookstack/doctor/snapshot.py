@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
+from webhookstack.stack.inspect import find_api_id
 from webhookstack.stack.model import Stack
 from webhookstack.stack.session import Target
 
@@ -52,10 +53,7 @@ class Snapshot:
 def take_snapshot(stack: Stack, target: Target) -> Snapshot:
     apigw, lam = target.client("apigateway"), target.client("lambda")
     snap = Snapshot(target.region_name, target.account_id, stack.function.name)
-    for page in apigw.get_paginator("get_rest_apis").paginate():
-        for api in page["items"]:
-            if api["name"] == stack.api.name:
-                snap.api_id = api["id"]
+    snap.api_id = find_api_id(stack, target)
     try:
         for page in lam.get_paginator("list_aliases").paginate(FunctionName=stack.function.name):
             snap.aliases.update({a["Name"]: a["FunctionVersion"] for a in page["Aliases"]})
