@@ -242,6 +242,10 @@ def proxy_domain(localstack_endpoint, apigw):
             integrationHttpMethod="POST",
             uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
         )
+        # As on AWS, API Gateway may invoke the function only with its resource policy's consent.
+        lam.add_permission(FunctionName=name, StatementId="apigw", Action="lambda:InvokeFunction",
+                           Principal="apigateway.amazonaws.com",
+                           SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{api}/*/GET/webhooks")
         apigw.create_deployment(restApiId=api, stageName="dev")
         apigw.create_domain_name(domainName=domain)
         apigw.create_base_path_mapping(domainName=domain, basePath="dev", restApiId=api, stage="dev")

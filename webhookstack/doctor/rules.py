@@ -6,13 +6,13 @@ AWS CLI call (boto3's method of the same name takes the same arguments).
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from webhookstack.doctor.snapshot import Snapshot
 from webhookstack.stack.model import Stack
-from webhookstack.stack.provision import APIGW_PRINCIPAL, permission_statement_id, source_arn
+from webhookstack.stack.permissions import APIGW_PRINCIPAL, any_grants
+from webhookstack.stack.provision import permission_statement_id, source_arn
 
 
 @dataclass(frozen=True)
@@ -54,19 +54,6 @@ def aliases_exist(stack: Stack, snap: Snapshot) -> list[Check]:
     return checks
 
 
-def _grants(statement: dict, arn: str) -> bool:
-    principal = statement.get("Principal")
-    principal = principal.get("Service") if isinstance(principal, dict) else principal
-    actions = statement.get("Action")
-    actions = actions if isinstance(actions, list) else [actions]
-    if statement.get("Effect", "Allow") != "Allow" or principal != APIGW_PRINCIPAL:
-        return False
-    if not {"lambda:InvokeFunction", "lambda:*"} & set(actions):
-        return False
-    pattern = (statement.get("Condition") or {}).get("ArnLike", {}).get("AWS:SourceArn")
-    return pattern is None or fnmatch.fnmatchcase(arn, pattern)
-
-
 def alias_permissions(stack: Stack, snap: Snapshot) -> list[Check]:
     """AWS checks the alias's own resource policy: a permission on the function alone
     (or for another API) makes API Gateway answer 500 "Invalid permissions on Lambda function"."""
@@ -83,14 +70,14 @@ def alias_permissions(stack: Stack, snap: Snapshot) -> list[Check]:
             for m in lambda_methods:
                 arn = f"arn:aws:execute-api:{snap.region}:{snap.account}:{snap.api_id}/{stage}/{m.http_method}{m.path}"
                 subject = f"{snap.function}:{alias} for {stage} {m.http_method} {m.path}"
-                if any(_grants(s, arn) for s in statements):
+                if any_grants(statements, arn):
                     checks.append(Check("alias-permission", subject, True))
                 else:
                     grant = source_arn(snap.region, snap.account, snap.api_id, m.path.lstrip("/"))
                     checks.append(Check(
                         "alias-permission", subject, False,
                         f"alias {alias} has no invoke permission for API {snap.api_id}: AWS answers 500 "
-                        "(LocalStack does not check)",
+                        "(plain LocalStack does not check; webhookstack's engines do)",
                         f"aws lambda add-permission --function-name {snap.function} --qualifier {alias} "
                         f"--statement-id {permission_statement_id(snap.api_id, alias)} --action lambda:InvokeFunction "
                         f"--principal {APIGW_PRINCIPAL} --source-arn '{grant}'",

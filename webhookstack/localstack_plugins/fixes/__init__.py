@@ -7,6 +7,8 @@ process, in Docker and on the host alike):
    (`method.request.querystring.hub.challenge`) no longer turn every request into a 500;
    a missing or blank one answers AWS's 400. Applied lazily, when LocalStack imports the target.
 2. `custom_domains`: custom domain names with base path mappings are routed like AWS does.
+3. `lambda_permissions`: an AWS_PROXY integration invokes a function (alias) only if its resource
+   policy allows this API, else 500 as on AWS. Applied lazily too.
 
 Every fix is guarded (see `guard.py`): if LocalStack's code is not the 4.14.0 code it was written
 for, the fix raises `FixError` naming the target, instead of skipping. Imports here are the
@@ -18,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from . import custom_domains, request_parameters
+from . import custom_domains, lambda_permissions, request_parameters
 from .guard import Expectation, FixError, GuardedPatch
 from .lazy import PostImportHooks
 
@@ -54,7 +56,7 @@ def install(router=None, hooks: PostImportHooks | None = None) -> bool:
             return False
         hooks = hooks or HOOKS
         hooks.install()
-        for module_name, patches in request_parameters.PATCHES.items():
+        for module_name, patches in (*request_parameters.PATCHES.items(), *lambda_permissions.PATCHES.items()):
             hooks.when_imported(module_name, _apply_all(patches))
         hooks.when_imported(custom_domains.ROUTER_MODULE, custom_domains.check_expectations)
         if router is None:

@@ -7,10 +7,10 @@ import json
 from botocore.exceptions import ClientError
 
 from webhookstack.stack.package import Package
+from webhookstack.stack.permissions import APIGW_PRINCIPAL
 from webhookstack.stack.polling import wait_until
 from webhookstack.stack.provision.base import Steps, error_code
 
-APIGW_PRINCIPAL = "apigateway.amazonaws.com"
 
 
 def permission_statement_id(api_id: str, alias: str) -> str:
