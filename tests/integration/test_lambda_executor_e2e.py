@@ -291,6 +291,26 @@ def test_import_error_surfaces_as_aws_does(lam, deploy):
         )
 
 
+def test_init_failure_output_reaches_cloudwatch_logs(lam, logs, deploy):
+    code = 'print("loading config")\nimport no_such_module_here\n\ndef handler(e, c):\n    return 1\n'
+    name = deploy(code=zip_code(code))
+    response, _, _ = invoke(lam, name, {})
+    assert response["FunctionError"] == "Unhandled"
+
+    def shipped():
+        try:
+            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return None
+        text = "".join(e["message"] for e in events)
+        return text if "INIT_REPORT" in text else None
+
+    text = poll(shipped, "the init failure in CloudWatch Logs")
+    assert "loading config" in text  # the function's own output before the failure
+    assert "No module named 'no_such_module_here'" in text
+    assert "Status: error\tError Type: Runtime.ImportModuleError" in text
+
+
 def test_missing_handler_function(lam, deploy):
     name = deploy(Handler="app.nope")
     response, payload, _ = invoke(lam, name, {})

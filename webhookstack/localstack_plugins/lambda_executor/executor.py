@@ -18,6 +18,7 @@ Child processes stay in LocalStack's process group: the launcher kills the group
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import signal
@@ -37,7 +38,7 @@ from localstack.services.lambda_.invocation.runtime_executor import (
 )
 from localstack.utils.strings import to_bytes
 
-from . import report
+from . import init_logs, report
 from .interpreters import (
     SUPPORTED_RUNTIMES_TEXT,
     UnsupportedRuntimeError,
@@ -193,6 +194,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             ready_at = session.ready.result(timeout=config.LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT)
         except InitError as e:
             self._kill(child, signal.SIGKILL)
+            self._ship_init_failure(spawned_at, e.payload)
             raise StatusErrorException("Environment startup failed", payload=e.payload) from e
         except RuntimeExited as e:
             make_payload = (
@@ -200,15 +202,14 @@ class LocalRuntimeExecutor(RuntimeExecutor):
                 if self._confinement.out_of_memory()
                 else report.exit_error_payload
             )
-            raise StatusErrorException(
-                "Environment startup failed", payload=make_payload(request_id, e.returncode)
-            ) from e
+            payload = make_payload(request_id, e.returncode)
+            self._ship_init_failure(spawned_at, payload)
+            raise StatusErrorException("Environment startup failed", payload=payload) from e
         except FutureTimeout as e:
             self._kill(child, signal.SIGKILL)
-            raise StatusErrorException(
-                "Environment startup failed",
-                payload=report.exit_error_payload(request_id, -signal.SIGKILL),
-            ) from e
+            payload = report.exit_error_payload(request_id, -signal.SIGKILL)
+            self._ship_init_failure(spawned_at, payload)
+            raise StatusErrorException("Environment startup failed", payload=payload) from e
         child.init_duration_ms = (ready_at - spawned_at) * 1000
         self._confinement.runtime_ready()
         LOG.debug(
@@ -219,6 +220,19 @@ class LocalRuntimeExecutor(RuntimeExecutor):
             child.init_duration_ms,
         )
         return child
+
+    def _ship_init_failure(self, spawned_at: float, payload: bytes) -> None:
+        """The runtime's output and an INIT_REPORT line to CloudWatch Logs (LocalStack drops them)."""
+        try:
+            error_type = json.loads(payload or b"{}").get("errorType")
+        except (ValueError, AttributeError):
+            error_type = None
+        end = self._log_size()
+        output = self._read_log(self._log_offset, end)
+        self._log_offset = end
+        lines = [report.init_start_line(self.function_version.config.runtime), output.rstrip("\n"),
+                 init_logs.init_report_line((time.perf_counter() - spawned_at) * 1000, error_type)]
+        init_logs.ship(self.function_version, self.id, "\n".join(line for line in lines if line))
 
     def _watch(self, child: _Child) -> None:
         """Reap the process; fail whatever it still owed (readiness, a result)."""
