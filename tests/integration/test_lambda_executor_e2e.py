@@ -388,12 +388,10 @@ def test_unsupported_runtime_fails_readably(lam):
         with pytest.raises(lam.exceptions.ResourceConflictException):
             lam.invoke(FunctionName=name, Payload=b"{}")
     finally:
-        # LocalStack 4.14.0 cannot delete a function whose version failed to start (its
-        # LambdaService.stop_version raises "Unable to find version manager"): tolerate that.
-        try:
-            lam.delete_function(FunctionName=name)
-        except lam.exceptions.ClientError as e:
-            assert "Unable to find version manager" in str(e)
+        # Plain LocalStack 4.14.0 answers 500 here (start.d fix `failed_function_delete`).
+        lam.delete_function(FunctionName=name)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName=name)
 
 
 @pytest.mark.parametrize("runtime", SUPPORTED_RUNTIMES)

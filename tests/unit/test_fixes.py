@@ -185,7 +185,10 @@ def test_required_parameters_with_dots_present_and_not_blank(query, headers, mis
 def test_localstack_targets_are_the_ones_the_fixes_were_written_for():
     # Imports LocalStack's API Gateway data plane (~3 s): the fingerprints hold for the installed
     # localstack-core, and each patch applies and undoes cleanly.
-    for patch in [VALIDATOR, *MAPPING_PATCHES]:
+    from webhookstack.localstack_plugins.fixes.failed_function_delete import TOLERANT_STOP
+    from webhookstack.localstack_plugins.fixes.lambda_permissions import ENFORCE
+
+    for patch in [VALIDATOR, *MAPPING_PATCHES, ENFORCE, TOLERANT_STOP]:
         module = importlib.import_module(patch.expectation.module)
         already = patch.is_applied(module)
         if not already:

@@ -1,6 +1,6 @@
-"""Data-plane fixes for LocalStack 4.14.0, installed from `localstack_init/start.d/`.
+"""Fixes for LocalStack 4.14.0, installed from `localstack_init/start.d/`.
 
-`install()` is the one entry point (called by `10_apigateway_fixes.py` inside LocalStack's
+`install()` is the one entry point (called by `10_localstack_fixes.py` inside LocalStack's
 process, in Docker and on the host alike):
 
 1. `request_parameters`: required request parameters whose names contain dots
@@ -9,6 +9,8 @@ process, in Docker and on the host alike):
 2. `custom_domains`: custom domain names with base path mappings are routed like AWS does.
 3. `lambda_permissions`: an AWS_PROXY integration invokes a function (alias) only if its resource
    policy allows this API, else 500 as on AWS. Applied lazily too.
+4. `failed_function_delete`: a function whose creation failed (e.g. an unsupported runtime) can
+   be deleted instead of answering 500 until LocalStack restarts.
 
 Every fix is guarded (see `guard.py`): if LocalStack's code is not the 4.14.0 code it was written
 for, the fix raises `FixError` naming the target, instead of skipping. Imports here are the
@@ -20,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from . import custom_domains, lambda_permissions, request_parameters
+from . import custom_domains, failed_function_delete, lambda_permissions, request_parameters
 from .guard import Expectation, FixError, GuardedPatch
 from .lazy import PostImportHooks
 
@@ -56,7 +58,8 @@ def install(router=None, hooks: PostImportHooks | None = None) -> bool:
             return False
         hooks = hooks or HOOKS
         hooks.install()
-        for module_name, patches in (*request_parameters.PATCHES.items(), *lambda_permissions.PATCHES.items()):
+        lazy = (request_parameters.PATCHES, lambda_permissions.PATCHES, failed_function_delete.PATCHES)
+        for module_name, patches in (item for table in lazy for item in table.items()):
             hooks.when_imported(module_name, _apply_all(patches))
         hooks.when_imported(custom_domains.ROUTER_MODULE, custom_domains.check_expectations)
         if router is None:

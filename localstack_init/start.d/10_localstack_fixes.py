@@ -1,5 +1,5 @@
 # Runs inside LocalStack's process (exec, no __file__) before the gateway serves: installs the
-# API Gateway data-plane fixes LocalStack 4.14.0 lacks. They apply lazily, when LocalStack first
+# fixes LocalStack 4.14.0 lacks (API Gateway data plane, Lambda). They apply lazily, when LocalStack first
 # imports the code they fix, and fail loudly if that code is not the 4.14.0 code.
 import importlib.util
 import sys
