@@ -30,6 +30,24 @@ def is_our_statement(statement: dict, arn: str) -> bool:
 
 
 class FunctionSteps(Steps):
+    def _create_function(self, role_arn: str, package: Package, wanted: dict) -> None:
+        f = self.stack.function
+
+        def create():
+            try:
+                self.lam.create_function(
+                    FunctionName=f.name, Role=role_arn, Code={"ZipFile": package.zip_bytes}, Publish=False, **wanted
+                )
+                return True
+            except ClientError as e:
+                # On AWS a role created moments ago is not yet assumable (IAM is eventually
+                # consistent, typically ~10 s): that is worth waiting for, nothing else is.
+                if error_code(e) == "InvalidParameterValueException" and "cannot be assumed" in str(e):
+                    return False
+                raise
+
+        wait_until(create, f"role {f.role_name} to become assumable by Lambda", timeout=90, first=1, most=3)
+
     def _wait_function_ready(self) -> None:
         name = self.stack.function.name
 
@@ -55,9 +73,7 @@ class FunctionSteps(Steps):
         except ClientError as e:
             if error_code(e) != "ResourceNotFoundException":
                 raise
-            self.lam.create_function(
-                FunctionName=f.name, Role=role_arn, Code={"ZipFile": package.zip_bytes}, Publish=False, **wanted
-            )
+            self._create_function(role_arn, package, wanted)
             self._changed(f"function {f.name}", "created", f"code {package.code_sha256[:12]}")
             self._wait_function_ready()
             return
