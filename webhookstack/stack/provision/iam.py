@@ -41,6 +41,12 @@ class RoleSteps(Steps):
                 },
             ],
         }
+        secret_arn = self.stack.function_environment(local=self.target.is_local).get("TWITCH_WEBHOOK_SECRET_ARN")
+        if secret_arn:
+            # The handler reads its webhook secret at cold start (handler/receiver/config.py).
+            policy["Statement"].append(
+                {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [secret_arn]}
+            )
         try:
             current = self.iam.get_role_policy(RoleName=f.role_name, PolicyName="webhookstack")["PolicyDocument"]
             if isinstance(current, str):
