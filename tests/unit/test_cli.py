@@ -29,3 +29,13 @@ def test_provision_against_nothing_is_a_clear_error_not_a_traceback(tmp_path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "Could not connect" in result.output
+
+
+def test_log_filter_terms_and_phrases():
+    from webhookstack.cli.logs import matches
+
+    assert matches("REPORT", "REPORT RequestId: x")
+    assert not matches("REPORT", "START RequestId: x")
+    assert matches('"Init Duration" REPORT', "REPORT RequestId: x\tInit Duration: 3 ms")
+    assert not matches('"Init Duration" REPORT', "REPORT RequestId: x")
+    assert matches(None, "anything") and matches('{ $.outcome = "stored" }', "left to AWS")

@@ -146,10 +146,11 @@ def _print_stack_table(target) -> None:
         console.print("no API provisioned yet; `webhookstack provision` creates it")
         return
     table = Table(title=f"{DEFAULT_STACK.api.name} ({view.api_id})")
-    for col in ("stage", "lambdaAlias", "version", "code sha256", "last modified"):
+    for col in ("stage", "lambdaAlias", "version", "code sha256", "last modified", "released"):
         table.add_column(col)
     for s in view.stages:
-        table.add_row(s.stage, s.alias or "-", s.version or "-", (s.code_sha256 or "-")[:12], s.last_modified or "-")
+        table.add_row(s.stage, s.alias or "-", s.version or "-", (s.code_sha256 or "-")[:12],
+                      (s.last_modified or "-")[:19], s.released or "-")
     out.print(table)
     # URLs outside the table: a narrow terminal must not truncate what people copy.
     for s in view.stages:

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from webhookstack.cli import doctor, lifecycle, release, replay
+from webhookstack.cli import doctor, lifecycle, logs, release, replay
 from webhookstack.cli import tune
 from webhookstack.cli import events, send
 
@@ -29,7 +29,7 @@ def cli():
 for command in (
     lifecycle.up, lifecycle.down, lifecycle.status, lifecycle.provision, lifecycle.url,
     release.publish, release.promote, release.rollback, doctor.doctor,
-    replay.replay, replay.seed,
+    replay.replay, replay.seed, logs.logs,
     tune.tune,
     send.send, events.events,
 ):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from webhookstack.release.history import parse as parse_release
 from webhookstack.stack.model import STAGE_VARIABLE, Stack
 from webhookstack.stack.session import Target
 
@@ -18,6 +19,7 @@ class StageView:
     version: str | None
     code_sha256: str | None
     last_modified: str | None
+    released: str = ""  # "promote by X at T" from the alias description, if webhookstack wrote one
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,17 @@ def inspect_stack(stack: Stack, target: Target) -> StackView:
             continue
         alias = variables.get(STAGE_VARIABLE)
         version = sha = modified = None
+        released = ""
         if alias:
             try:
-                version = lam.get_alias(FunctionName=stack.function.name, Name=alias)["FunctionVersion"]
+                alias_info = lam.get_alias(FunctionName=stack.function.name, Name=alias)
+                version = alias_info["FunctionVersion"]
+                record = parse_release(alias_info.get("Description"))
+                if record.action:
+                    released = f"{record.action} by {record.by} at {record.at}"
                 cfg = lam.get_function_configuration(FunctionName=stack.function.name, Qualifier=version)
                 sha, modified = cfg["CodeSha256"], cfg["LastModified"]
             except ClientError:
                 pass
-        rows.append(StageView(spec.name, variables.get(STAGE_VARIABLE), alias, version, sha, modified))
+        rows.append(StageView(spec.name, variables.get(STAGE_VARIABLE), alias, version, sha, modified, released))
     return StackView(api_id, tuple(rows))
