@@ -1,3 +1,4 @@
+import pytest
 from click.testing import CliRunner
 
 from webhookstack.cli.main import cli
@@ -39,3 +40,14 @@ def test_log_filter_terms_and_phrases():
     assert matches('"Init Duration" REPORT', "REPORT RequestId: x\tInit Duration: 3 ms")
     assert not matches('"Init Duration" REPORT', "REPORT RequestId: x")
     assert matches(None, "anything") and matches('{ $.outcome = "stored" }', "left to AWS")
+
+
+@pytest.mark.parametrize("command", [["provision"], ["publish"], ["promote"], ["doctor"], ["url", "dev"],
+                                     ["replay", "-"], ["logs"]])
+def test_no_engine_and_no_aws_flag_never_falls_through_to_real_aws(command, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "production")  # a shell pointed at a real account
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    event = '{"httpMethod": "GET", "path": "/webhooks"}'
+    result = CliRunner().invoke(cli, [*command, "--state-dir", str(tmp_path)], input=event)
+    assert result.exit_code == 1, result.output
+    assert "no stack to talk to" in result.output and "--aws" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import click
 from rich.table import Table
 
 from webhookstack.cli.common import (
-    UserError, aws_errors, console, out, resolve_target, state_dir_option, target_options,
+    UserError, aws_errors, console, out, resolve_target, state_dir_option, target_options, wants_aws,
 )
 from webhookstack.paths import PROJECT_ROOT
 
@@ -104,7 +103,7 @@ def status(endpoint_url, region, profile, state_dir):
     from webhookstack.engine.readiness import read_init_report
 
     rec = EmbeddedEngine(state_dir).running()
-    if endpoint_url is None and profile is None:
+    if endpoint_url is None and not wants_aws(profile):
         if rec is None:
             console.print(f"embedded engine: [red]not running[/] (state {state_dir}); `webhookstack up` starts it")
             sys.exit(3)
@@ -192,8 +191,6 @@ def url(stage, domain, endpoint_url, region, profile, state_dir):
     if stage not in names:
         raise UserError(f"no stage {stage!r}; the stack has {', '.join(names)}")
     target = resolve_target(endpoint_url, region, profile, state_dir)
-    if target.endpoint_url is None and target.profile is None and not os.environ.get("AWS_ACCESS_KEY_ID"):
-        raise UserError("no engine running and no AWS target; `webhookstack up` first")
     if domain:
         by_stage = {st: bp for bp, st in DEFAULT_STACK.domain.base_paths}
         urls = dict(domain_urls(target))

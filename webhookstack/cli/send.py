@@ -32,8 +32,6 @@ def resolve_url(to: str, endpoint_url, region, profile, state_dir) -> tuple[str,
     if to not in names:
         raise UserError(f"--to {to!r}: give a stage ({', '.join(names)}) or a URL")
     target = resolve_target(endpoint_url, region, profile, state_dir)
-    if target.endpoint_url is None and target.profile is None:
-        raise UserError("no engine running; `webhookstack up` first, or pass --endpoint-url / a URL")
     api_id = find_api_id(DEFAULT_STACK, target)
     if api_id is None:
         raise UserError("the API is not provisioned; `webhookstack provision` creates it")

@@ -52,7 +52,7 @@ def tune(function, memory, invocations, payload, event, strategy, balanced_weigh
 
     Each size gets its own version and TUNE-<MB> alias (DEV and PROD are never touched), invoked
     N times; billed durations come from the REPORT lines. Against the embedded stack by default;
-    --profile/--region (and no --endpoint-url) for real AWS, where invocations are billed.
+    --aws or --profile (with --region) for real AWS, where invocations are billed.
     """
     if payload and event:
         raise UserError("--payload and --event are alternatives: pass one")
