@@ -37,15 +37,6 @@ def _parse_at(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _secret_of(target, stack, stage: str) -> str | None:
-    """The webhook secret the stage's alias runs with (a local stack's is a fake, in the description)."""
-    lam = target.client("lambda")
-    alias = stack.stage(stage).alias
-    version = lam.get_alias(FunctionName=stack.function.name, Name=alias)["FunctionVersion"]
-    env = lam.get_function_configuration(FunctionName=stack.function.name, Qualifier=version).get("Environment") or {}
-    return (env.get("Variables") or {}).get("TWITCH_WEBHOOK_SECRET")
-
-
 @click.command()
 @click.argument("source")
 @click.option("--stage", "stages", multiple=True, help="Stage to replay at (repeatable; default: dev and prod).")
@@ -78,7 +69,7 @@ def replay(source, stages, diff, resign, secret, at, fresh_id, entry, from_endpo
     from webhookstack.replay.paths import resource_path
     from webhookstack.replay.prepare import prepare
     from webhookstack.replay.send import differences, send
-    from webhookstack.stack.inspect import find_api_id
+    from webhookstack.stack.inspect import find_api_id, webhook_secret
     from webhookstack.stack.model import DEFAULT_STACK as stack
     from webhookstack.stack.urls import stage_base_url
 
@@ -121,7 +112,7 @@ def replay(source, stages, diff, resign, secret, at, fresh_id, entry, from_endpo
     when = _parse_at(at)
     key = secret
     if (resign or when is not None or fresh_id) and not key:
-        key = _secret_of(target, stack, stages[0])
+        key = webhook_secret(target.client("lambda"), stack.function.name, stack.stage(stages[0]).alias)
     console.print(f"[bold]{req.method} {req.path}[/] from {req.source}: {len(req.headers)} headers, "
                   f"{len(req.query)} query values, {len(req.body)} body bytes")
     for n in req.assumptions:

@@ -61,13 +61,9 @@ def tune(function, memory, invocations, payload, event, strategy, balanced_weigh
            out_dir, cleanup, state_dir)
 
 
-def _function_secret(lam, function: str) -> str | None:
-    env = lam.get_function_configuration(FunctionName=function).get("Environment") or {}
-    return (env.get("Variables") or {}).get("TWITCH_WEBHOOK_SECRET")
-
-
 def do_cli(target, function, memory, invocations, payload, event, strategy, balanced_weight, arch, trim, demo,
            out_dir, cleanup, state_dir):
+    from webhookstack.stack.inspect import webhook_secret
     from webhookstack.stack.model import DEFAULT_STACK
     from webhookstack.tuning import events
     from webhookstack.tuning.demo import DEMO_EVENT, DEMO_FUNCTION, LOCAL_ROLE, deploy_demo
@@ -89,7 +85,7 @@ def do_cli(target, function, memory, invocations, payload, event, strategy, bala
     elif demo and not event:
         body = DEMO_EVENT
     elif event in events.GENERATED:
-        secret = _function_secret(lam, function)
+        secret = webhook_secret(lam, function)
         if not secret:
             raise UserError(f"--event {event} signs with the function's TWITCH_WEBHOOK_SECRET, which {function} "
                             "does not have in its environment")

@@ -65,3 +65,13 @@ def inspect_stack(stack: Stack, target: Target) -> StackView:
                 pass
         rows.append(StageView(spec.name, variables.get(STAGE_VARIABLE), alias, version, sha, modified, released))
     return StackView(api_id, tuple(rows))
+
+
+def webhook_secret(lam, function: str, alias: str | None = None) -> str | None:
+    """The TWITCH_WEBHOOK_SECRET a function (or the version an alias points at) runs with.
+
+    Through the version, not the alias: LocalStack's GetFunctionConfiguration takes no alias.
+    """
+    qualifier = lam.get_alias(FunctionName=function, Name=alias)["FunctionVersion"] if alias else "$LATEST"
+    env = lam.get_function_configuration(FunctionName=function, Qualifier=qualifier).get("Environment") or {}
+    return (env.get("Variables") or {}).get("TWITCH_WEBHOOK_SECRET")
