@@ -5,5 +5,4 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HANDLER_DIR = PROJECT_ROOT / "handler"
 INIT_DIR = PROJECT_ROOT / "localstack_init"
-CONSTRAINTS = PROJECT_ROOT / "constraints" / "localstack.txt"
 DEFAULT_STATE_DIR = PROJECT_ROOT / ".webhookstack"

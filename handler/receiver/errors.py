@@ -28,11 +28,6 @@ class Forbidden(HttpError):
     reason = "forbidden"
 
 
-class NotFound(HttpError):
-    status = 404
-    reason = "not_found"
-
-
 class MethodNotAllowed(HttpError):
     status = 405
     reason = "method_not_allowed"
